@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything lancall needs to build, run and test on Debian 12.
+# Idempotent: each step checks first and does nothing when already satisfied,
+# so `make run` and `make test` can call it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: Tauri's WebKitGTK build deps, a virtual display for the
+# app tests, Debian's Chromium for the browser tests, and tools the tests use.
+APT_PACKAGES=(
+  build-essential pkg-config curl file
+  libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
+  libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
+  xvfb xauth chromium
+  iproute2 procps
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: apt packages missing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Node packages for the browser tests and the Tauri CLI, pinned by the lock file.
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+fi

@@ -1,0 +1,99 @@
+//! The call server inside the app: its own tokio runtime on a background
+//! thread, so the GUI thread never waits on the network, stopped gracefully
+//! when the app exits.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use tokio_util::sync::CancellationToken;
+
+use super::error::{Error, Result};
+use crate::signal;
+
+/// How many ports after the preferred one to try before taking any free one.
+const PORT_TRIES: u16 = 20;
+
+/// A running in-process server.
+pub struct HostedServer {
+    addr: SocketAddr,
+    stop: CancellationToken,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl HostedServer {
+    /// Listen on all interfaces at `port`, or the next free port after it,
+    /// and serve on a background runtime.
+    pub fn start(port: u16, config: signal::Config) -> Result<Self> {
+        let listener = bind_near(port)?;
+        Self::start_on(listener, config)
+    }
+
+    /// Serve on a listener the caller bound.
+    pub fn start_on(listener: TcpListener, config: signal::Config) -> Result<Self> {
+        let addr = listener.local_addr().map_err(|source| Error::Bind { port: 0, source })?;
+        listener.set_nonblocking(true).map_err(|source| Error::Bind { port: addr.port(), source })?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("lancall-server")
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("lancall-server-main".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            tracing::error!(cause = ?e, "cannot use the listener");
+                            return;
+                        }
+                    };
+                    if let Err(e) = signal::run(listener, config, stopped.cancelled_owned()).await {
+                        tracing::error!(cause = ?e, "call server stopped with an error");
+                    }
+                });
+            })
+            .map_err(Error::Runtime)?;
+        Ok(HostedServer { addr, stop, thread: Mutex::new(Some(thread)) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Tell every peer, close every socket, and wait for the server's thread
+    /// (bounded by the server's own shutdown grace).
+    pub fn stop(&self) {
+        self.stop.cancel();
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for HostedServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn bind_near(port: u16) -> Result<TcpListener> {
+    let mut last = None;
+    for p in port..port.saturating_add(PORT_TRIES) {
+        match TcpListener::bind((Ipv4Addr::UNSPECIFIED, p)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    // Every nearby port is taken: any free one still makes a working host.
+    TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).map_err(|source| Error::Bind {
+        port,
+        source: last.unwrap_or(source),
+    })
+}
+

@@ -1,0 +1,189 @@
+//! The command line: no subcommand opens the app; `serve` runs the
+//! signaling server headless.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::signal;
+
+/// lancall: video calls on your LAN, with no internet and no accounts.
+///
+/// Run with no command to open the app, which can host a call or join one.
+#[derive(Debug, Parser)]
+#[command(name = "lancall", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the signaling server without a window, for an always-on host or a
+    /// machine with no display. Browsers can join at the printed address.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. The default, 0.0.0.0, accepts calls from the
+    /// whole LAN; 127.0.0.1 keeps the server to this machine.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    pub bind: IpAddr,
+    /// Port to listen on; 8070 is the one the original seed page expects.
+    /// 0 picks a free port (printed in the banner).
+    #[arg(long, short, default_value_t = 8070)]
+    pub port: u16,
+    /// Also accept sockets from pages of this origin (e.g.
+    /// http://192.168.1.5:3000); repeat for more, or `*` for any. The app's
+    /// own pages, this server's pages and non-browser clients are always allowed.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+    /// Most people in one room (a full mesh: each sends video to every other).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(2..=64))]
+    pub max_room_size: u16,
+    /// Most WebSocket connections at once; further ones are told the server is full.
+    #[arg(long, default_value_t = signal::Config::default().max_connections)]
+    pub max_connections: usize,
+    /// Largest message accepted, in bytes; larger closes the socket (code 1009).
+    #[arg(long, default_value_t = signal::Config::default().max_frame_bytes)]
+    pub max_frame_bytes: usize,
+    /// Messages per second one connection may send, sustained.
+    #[arg(long, default_value_t = signal::Config::default().rate_per_sec)]
+    pub rate: u32,
+    /// Seconds of silence (no frame, not even a pong) before a peer is dropped
+    /// and its room told.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = positive_secs)]
+    pub idle_timeout: f64,
+    /// Seconds between the server's pings.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = positive_secs)]
+    pub ping_interval: f64,
+    /// Seconds a dropped peer keeps its place, waiting to resume.
+    #[arg(long, value_name = "SECS", default_value_t = 15.0, value_parser = positive_secs)]
+    pub resume_grace: f64,
+}
+
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds between 0 and 86400")),
+    }
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> signal::Config {
+        signal::Config {
+            max_room_size: usize::from(self.max_room_size),
+            max_connections: self.max_connections,
+            max_frame_bytes: self.max_frame_bytes,
+            rate_per_sec: self.rate,
+            idle_timeout: Duration::from_secs_f64(self.idle_timeout),
+            ping_interval: Duration::from_secs_f64(self.ping_interval),
+            resume_grace: Duration::from_secs_f64(self.resume_grace),
+            allowed_origins: self.allow_origin.clone(),
+            ..signal::Config::default()
+        }
+    }
+}
+
+/// Parse the command line and run what it asks for.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => crate::app::run(),
+        Some(Command::Serve(args)) => serve(args),
+    }
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_tracing();
+    raise_open_file_limit();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lancall serve: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let addr = SocketAddr::new(args.bind, args.port);
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("lancall serve: cannot listen on {addr}: {e}");
+                if e.kind() == std::io::ErrorKind::AddrInUse {
+                    eprintln!("Another program uses port {}; pick another with --port.", args.port);
+                }
+                return ExitCode::FAILURE;
+            }
+        };
+        let local = listener.local_addr().unwrap_or(addr);
+        println!("{}", banner(local));
+        match signal::run(listener, args.config(), stop_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("lancall serve: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// One line that says where to point a browser and a client.
+pub fn banner(local: SocketAddr) -> String {
+    let shown = if local.ip().is_unspecified() {
+        format!("all interfaces, port {}", local.port())
+    } else {
+        local.to_string()
+    };
+    format!(
+        "lancall {} listening on {shown}: open http://{local}/ , signaling at ws://{local}/ws",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        _ = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}
+
+/// Each socket is a file; the usual soft limit of 1024 would cap a busy host
+/// far below `--max-connections`.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    unsafe {
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! lancall: video calls on a LAN from one desktop app.
+//!
+//! - [`signal`]: the signaling server (no GUI code), run in-process by the app
+//!   or headless by `lancall serve`.
+//! - [`app`]: the Tauri shell that hosts the server on a background runtime.
+//! - [`cli`]: the command line that picks between them.
+
+pub mod app;
+pub mod cli;
+pub mod signal;

@@ -1,0 +1,64 @@
+//! Limits and timings of the signaling server, in one place.
+//!
+//! Every number here bounds what a stranger on the LAN can make the server
+//! hold or do; each one has a test in `tests/signal/limits.rs`.
+
+use std::time::Duration;
+
+/// How the server behaves and how much it accepts. `Default` is what
+/// `lancall serve` and the app run with; tests shorten the timings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest WebSocket message accepted; larger closes the socket with 1009.
+    /// 64 KiB holds any real SDP (a 6-track offer is ~10 KiB) with room to spare.
+    pub max_frame_bytes: usize,
+    /// Most members one room may have. A full mesh of 6 is 15 peer connections,
+    /// about what a laptop encodes and decodes comfortably.
+    pub max_room_size: usize,
+    /// Most WebSocket connections open at once; one more is told `server_full`.
+    pub max_connections: usize,
+    /// Longest room id and user id, in characters.
+    pub max_id_chars: usize,
+    /// Sustained messages per second a connection may send...
+    pub rate_per_sec: u32,
+    /// ...and the burst above that it may spend at once (ICE gathering sends
+    /// a few dozen candidates in a few milliseconds).
+    pub rate_burst: u32,
+    /// How often the server pings each socket.
+    pub ping_interval: Duration,
+    /// A socket with no frame at all (pongs count) for this long is dropped.
+    pub idle_timeout: Duration,
+    /// How long a peer that spoke protocol version 1 keeps its id and place in
+    /// the room after its socket drops, waiting for it to resume.
+    pub resume_grace: Duration,
+    /// Messages waiting for one peer before it counts as too slow and is
+    /// disconnected, so the room never waits for it.
+    pub outbound_queue: usize,
+    /// Wrong passcodes one connection may try before it is closed.
+    pub passcode_attempts: u32,
+    /// How long shutdown waits for sockets to close after telling them.
+    pub shutdown_grace: Duration,
+    /// Origins allowed besides the built-in ones (see [`super::origin`]).
+    /// `*` allows any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_frame_bytes: 64 * 1024,
+            max_room_size: 6,
+            max_connections: 10_000,
+            max_id_chars: 64,
+            rate_per_sec: 50,
+            rate_burst: 200,
+            ping_interval: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            resume_grace: Duration::from_secs(15),
+            outbound_queue: 512,
+            passcode_attempts: 5,
+            shutdown_grace: Duration::from_secs(3),
+            allowed_origins: Vec::new(),
+        }
+    }
+}

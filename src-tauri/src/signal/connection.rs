@@ -1,0 +1,354 @@
+//! One WebSocket connection: a task that owns the socket, split into a reader
+//! (this task: parses, validates, drives the room) and a writer (drains the
+//! connection's replies and its peer's queue, pings). When either half ends,
+//! the other is stopped.
+
+use std::future::pending;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{interval, timeout, MissedTickBehavior};
+
+use super::protocol::{self, ClientMessage, Join, LeaveReason, ProtocolError, Relay, ServerMessage};
+use super::ratelimit::TokenBucket;
+use super::room::{Attached, JoinError, Kick, Mailbox};
+use super::server::{ConnectionSlot, Shared};
+
+/// Close codes, RFC 6455 §7.4.1.
+pub mod close {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// Replies to this connection itself (errors) that wait for the writer.
+/// Small: a client that makes errors faster than it reads them loses some.
+const REPLY_QUEUE: usize = 32;
+
+/// How long the writer gets to flush a close frame before it is aborted.
+const CLOSE_FLUSH: Duration = Duration::from_secs(2);
+
+/// Why the reader stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The client closed, the socket broke, or the writer failed.
+    Closed,
+    TooBig,
+    Idle,
+    Kicked(Kick),
+    TooManyPasscodes,
+    Shutdown,
+}
+
+impl End {
+    fn close_frame(self, max_frame: usize) -> Option<CloseFrame> {
+        let (code, reason) = match self {
+            End::Closed => return None,
+            End::TooBig => (close::TOO_BIG, format!("message too big: the limit is {max_frame} bytes")),
+            End::Idle => (close::NORMAL, "idle timeout: no frames received".to_owned()),
+            End::Kicked(Kick::Slow) => (close::POLICY, "too slow: outbound queue full".to_owned()),
+            End::Kicked(Kick::Replaced) => (close::NORMAL, "resumed on another connection".to_owned()),
+            End::TooManyPasscodes => (close::POLICY, "too many wrong passcodes".to_owned()),
+            End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+        };
+        Some(CloseFrame { code, reason: reason.into() })
+    }
+}
+
+/// Serve one upgraded socket until it ends. `_slot` holds its place in the
+/// connection count.
+pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot) {
+    let (sink, stream) = socket.split();
+    let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
+    let (mailbox, mailbox_rx) = watch::channel(None);
+    let (closing, closing_rx) = watch::channel(None);
+    let mut writer = tokio::spawn(write_loop(
+        sink,
+        replies_rx,
+        mailbox_rx,
+        closing_rx,
+        shared.shutdown.clone(),
+        shared.config.ping_interval,
+    ));
+    let mut reader = Reader {
+        bucket: TokenBucket::new(shared.config.rate_per_sec, shared.config.rate_burst, Instant::now()),
+        shared,
+        replies,
+        mailbox,
+        attached: None,
+        kicked: None,
+        wrong_passcodes: 0,
+        last_rate_error: None,
+    };
+    let (end, writer_done) = tokio::select! {
+        end = reader.read_loop(stream) => (end, false),
+        _ = &mut writer => (End::Closed, true),
+    };
+    reader.finish(end);
+    if !writer_done {
+        closing.send_replace(end.close_frame(reader.shared.config.max_frame_bytes));
+        if timeout(CLOSE_FLUSH, &mut writer).await.is_err() {
+            writer.abort();
+        }
+    }
+}
+
+/// Tell a client over the connection cap why it can't stay, then close.
+pub async fn refuse_full(mut socket: WebSocket, max: usize) {
+    let message = format!("this host already has {max} connections; try again later");
+    let error = ServerMessage::Error { code: "server_full", message: &message, reference: None };
+    let _ = socket.send(Message::Text(error.to_json().into())).await;
+    let frame = CloseFrame { code: close::TRY_AGAIN_LATER, reason: "server full".into() };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+struct Reader {
+    shared: Arc<Shared>,
+    replies: mpsc::Sender<Utf8Bytes>,
+    /// Hands the writer the queue of the peer this connection speaks for.
+    mailbox: watch::Sender<Option<Mailbox>>,
+    attached: Option<Attached>,
+    kicked: Option<watch::Receiver<Option<Kick>>>,
+    bucket: TokenBucket,
+    wrong_passcodes: u32,
+    last_rate_error: Option<Instant>,
+}
+
+impl Reader {
+    async fn read_loop(&mut self, mut stream: SplitStream<WebSocket>) -> End {
+        let shutdown = self.shared.shutdown.clone();
+        let idle = self.shared.config.idle_timeout;
+        loop {
+            let frame = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return End::Shutdown,
+                kick = kicked(&mut self.kicked) => return End::Kicked(kick),
+                frame = timeout(idle, stream.next()) => frame,
+            };
+            let message = match frame {
+                Err(_) => return End::Idle,
+                Ok(None) => return End::Closed,
+                Ok(Some(Err(e))) => return if is_too_big(e) { End::TooBig } else { End::Closed },
+                Ok(Some(Ok(message))) => message,
+            };
+            match message {
+                Message::Text(text) => {
+                    if let Err(end) = self.on_text(text.as_str()) {
+                        return end;
+                    }
+                }
+                Message::Binary(_) => {
+                    if self.take_token() {
+                        self.reply_error(&ProtocolError::Binary.to_string(), "binary_unsupported", None);
+                    }
+                }
+                Message::Ping(_) | Message::Pong(_) => {}
+                Message::Close(_) => return End::Closed,
+            }
+        }
+    }
+
+    fn on_text(&mut self, text: &str) -> Result<(), End> {
+        if !self.take_token() {
+            return Ok(());
+        }
+        match protocol::parse(text, self.shared.config.max_id_chars) {
+            Err(e) => {
+                self.reply_error(&e.to_string(), e.code(), None);
+                Ok(())
+            }
+            Ok(ClientMessage::Pong) => Ok(()),
+            Ok(ClientMessage::Exit) => {
+                self.exit();
+                Ok(())
+            }
+            Ok(ClientMessage::Join(join)) => self.join(join),
+            Ok(ClientMessage::Relay(relay)) => {
+                self.relay(&relay);
+                Ok(())
+            }
+        }
+    }
+
+    /// Spend a rate-limit token; a client over its rate is told once a second.
+    fn take_token(&mut self) -> bool {
+        let now = Instant::now();
+        if self.bucket.try_take(now) {
+            return true;
+        }
+        let due = self.last_rate_error.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+        if due {
+            self.last_rate_error = Some(now);
+            let message = format!(
+                "too many messages: at most {} a second (bursts of {}); messages over the limit were dropped",
+                self.shared.config.rate_per_sec, self.shared.config.rate_burst
+            );
+            self.reply_error(&message, "rate_limited", None);
+        }
+        false
+    }
+
+    fn join(&mut self, join: Join) -> Result<(), End> {
+        if let Some(at) = &self.attached {
+            let message = format!("already in room \"{}\"; send exit first", at.room_id);
+            self.reply_error(&message, "already_joined", Some("join"));
+            return Ok(());
+        }
+        match self.shared.registry.join(&join) {
+            Ok(at) => {
+                tracing::debug!(peer = %at.peer_id, room = %at.room_id, resumed = at.resumed, "joined");
+                self.mailbox.send_replace(Some(at.mailbox.clone()));
+                self.kicked = Some(at.kicked.clone());
+                self.attached = Some(at);
+                Ok(())
+            }
+            Err(e) => {
+                self.reply_error(&e.to_string(), e.code(), Some("join"));
+                if matches!(e, JoinError::WrongPasscode(_)) {
+                    self.wrong_passcodes += 1;
+                    if self.wrong_passcodes >= self.shared.config.passcode_attempts {
+                        return Err(End::TooManyPasscodes);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn relay(&mut self, relay: &Relay) {
+        let event = relay.kind.event();
+        let Some(at) = &self.attached else {
+            self.reply_error("join a room before sending offers, answers or candidates", "not_joined", Some(event));
+            return;
+        };
+        if let Err(e) = self.shared.registry.relay(at, relay) {
+            self.reply_error(&e.to_string(), e.code(), Some(event));
+        }
+    }
+
+    fn exit(&mut self) {
+        if let Some(at) = self.attached.take() {
+            self.shared.registry.leave(&at, LeaveReason::Left);
+            self.kicked = None;
+            self.mailbox.send_replace(None);
+        }
+    }
+
+    fn reply_error(&self, message: &str, code: &str, reference: Option<&str>) {
+        let error = ServerMessage::Error { code, message, reference };
+        // A full reply queue means the client is not reading its errors;
+        // dropping more of them is the right outcome.
+        let _ = self.replies.try_send(error.to_json().into());
+    }
+
+    /// Tell the room how this connection ended.
+    fn finish(&mut self, end: End) {
+        let Some(at) = self.attached.take() else { return };
+        let registry = &self.shared.registry;
+        match end {
+            End::Closed | End::TooBig => {
+                if registry.detach(&at) {
+                    let shared = self.shared.clone();
+                    let grace = shared.config.resume_grace;
+                    tokio::spawn(async move {
+                        tokio::time::sleep(grace).await;
+                        shared.registry.expire(&at.peer_id, at.generation);
+                    });
+                }
+            }
+            End::Idle => registry.leave(&at, LeaveReason::Timeout),
+            End::TooManyPasscodes => registry.leave(&at, LeaveReason::Dropped),
+            End::Shutdown => registry.leave(&at, LeaveReason::Shutdown),
+            // Already out of the room (too slow) or speaking on another socket.
+            End::Kicked(_) => {}
+        }
+    }
+}
+
+/// Resolves when the server cuts this connection; never while not joined.
+async fn kicked(rx: &mut Option<watch::Receiver<Option<Kick>>>) -> Kick {
+    let Some(rx) = rx else { return pending().await };
+    loop {
+        if let Some(kick) = *rx.borrow_and_update() {
+            return kick;
+        }
+        if rx.changed().await.is_err() {
+            return pending().await;
+        }
+    }
+}
+
+fn is_too_big(e: axum::Error) -> bool {
+    let inner = e.into_inner();
+    matches!(inner.downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)))
+}
+
+/// Writes everything this connection sends, in order: its own replies first,
+/// then its peer's queue; pings on a timer; a close frame when told.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut replies: mpsc::Receiver<Utf8Bytes>,
+    mut mailbox: watch::Receiver<Option<Mailbox>>,
+    mut closing: watch::Receiver<Option<CloseFrame>>,
+    shutdown: tokio_util::sync::CancellationToken,
+    ping_every: Duration,
+) {
+    let mut ping = interval(ping_every);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ping.tick().await;
+    loop {
+        let current = mailbox.borrow_and_update().clone();
+        // Waits only while a resumed peer's old writer still holds its queue.
+        let mut queue = match current {
+            Some(m) => tokio::select! {
+                q = m.lock_owned() => Some(q),
+                _ = shutdown.cancelled() => None,
+            },
+            None => None,
+        };
+        loop {
+            let message = tokio::select! {
+                biased;
+                _ = closing.changed() => {
+                    let frame = closing.borrow().clone();
+                    if let Some(frame) = frame {
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                    }
+                    return;
+                }
+                _ = shutdown.cancelled() => {
+                    let frame = End::Shutdown.close_frame(0);
+                    let _ = sink.send(Message::Close(frame)).await;
+                    return;
+                }
+                Some(text) = replies.recv() => Message::Text(text),
+                changed = mailbox.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                Some(text) = recv_queue(&mut queue) => Message::Text(text),
+                _ = ping.tick() => Message::Ping(Default::default()),
+            };
+            if sink.send(message).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn recv_queue(
+    queue: &mut Option<tokio::sync::OwnedMutexGuard<mpsc::Receiver<Utf8Bytes>>>,
+) -> Option<Utf8Bytes> {
+    match queue {
+        Some(q) => q.recv().await,
+        None => pending().await,
+    }
+}

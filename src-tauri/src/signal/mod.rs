@@ -1,0 +1,18 @@
+//! The signaling server: rooms of peers exchanging WebRTC offers, answers and
+//! candidates over WebSocket, seed-protocol compatible.
+//!
+//! A library that knows nothing of the GUI: the caller binds a listener,
+//! passes a [`Config`] and a future that says when to stop, and awaits
+//! [`run`]. `lancall serve` and the desktop app both do exactly that.
+
+pub mod config;
+pub mod connection;
+pub mod http;
+pub mod origin;
+pub mod protocol;
+pub mod ratelimit;
+pub mod room;
+pub mod server;
+
+pub use config::Config;
+pub use server::{run, serve, Shared};
