@@ -1,1 +1,13 @@
+//! Integration tests of the signaling server: a real server on 127.0.0.1:0,
+//! real WebSocket clients. One test binary, so the app's dependency tree is
+//! linked once.
 
+mod support;
+
+mod extensions;
+mod heartbeat;
+mod limits;
+mod origin;
+mod room_props;
+mod seed_flow;
+mod shutdown;

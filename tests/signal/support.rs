@@ -1,0 +1,204 @@
+//! A real server on 127.0.0.1:0 and real WebSocket clients for the tests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use lancall::signal::{self, Config, Shared};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for something that should happen promptly.
+pub const PROMPT: Duration = Duration::from_secs(5);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with(Config::default()).await
+    }
+
+    pub async fn with(config: Config) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shared = Shared::new(config);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(signal::serve(listener, shared.clone(), async move {
+            let _ = stopped.await;
+        }));
+        TestServer { addr, shared, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.ws_url()).await
+    }
+
+    /// A client already in `room` as `user`, speaking protocol version 1.
+    pub async fn joined(&self, user: &str, room: &str) -> (Client, Value) {
+        let mut c = self.client().await;
+        let welcome = c.join_v1(user, room).await;
+        (c, welcome)
+    }
+
+    /// Stop the server and wait for it, like Ctrl-C would.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("server stops in time")
+                .expect("server task")
+                .expect("server result");
+        }
+    }
+
+    /// Poll the room state until `cond` holds, or fail after [`PROMPT`].
+    pub async fn wait_until(&self, what: &str, cond: impl Fn(&Shared) -> bool) {
+        let deadline = tokio::time::Instant::now() + PROMPT;
+        while !cond(&self.shared) {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub struct Client {
+    pub ws: Socket,
+}
+
+impl Client {
+    pub async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+        Client { ws }
+    }
+
+    /// Connect with an `Origin` header; returns the HTTP status on refusal.
+    pub async fn connect_with_origin(url: &str, origin: &str) -> Result<Self, u16> {
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert("Origin", origin.parse().expect("header"));
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => Ok(Client { ws }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("unexpected connect error: {e}"),
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn send(&mut self, value: Value) {
+        self.send_text(&value.to_string()).await;
+    }
+
+    /// The next text frame, raw. Pings are answered by the library.
+    pub async fn recv_text(&mut self) -> String {
+        match self.next_text(PROMPT).await {
+            Some(Ok(text)) => text,
+            Some(Err(close)) => panic!("socket closed while a message was expected: {close:?}"),
+            None => panic!("no message within {PROMPT:?}"),
+        }
+    }
+
+    /// The next text frame within `wait`, or the close frame, or `None` on time-out.
+    pub async fn next_text(&mut self, wait: Duration) -> Option<Result<String, Option<CloseFrame>>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()?;
+            match next {
+                Some(Ok(Message::Text(t))) => return Some(Ok(t.to_string())),
+                Some(Ok(Message::Close(frame))) => return Some(Err(frame)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Some(Err(None)),
+            }
+        }
+    }
+
+    pub async fn recv(&mut self) -> Value {
+        let text = self.recv_text().await;
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("server sent bad JSON {text}: {e}"))
+    }
+
+    /// The next message, which must be `event`; returns its `data`.
+    pub async fn expect(&mut self, event: &str) -> Value {
+        let msg = self.recv().await;
+        assert_eq!(msg["event"], event, "expected {event}, got {msg}");
+        msg["data"].clone()
+    }
+
+    /// The next message must be an error with `code`.
+    pub async fn expect_error(&mut self, code: &str) -> Value {
+        let data = self.expect("error").await;
+        assert_eq!(data["code"], code, "{data}");
+        assert!(data["message"].as_str().is_some_and(|m| !m.is_empty()), "{data}");
+        data
+    }
+
+    /// Nothing arrives for `wait`.
+    pub async fn expect_silence(&mut self, wait: Duration) {
+        if let Some(got) = self.next_text(wait).await {
+            panic!("expected silence, got {got:?}");
+        }
+    }
+
+    /// The server closes the socket; returns the close code.
+    pub async fn expect_close(&mut self) -> u16 {
+        loop {
+            match self.next_text(PROMPT).await {
+                Some(Ok(_)) => continue,
+                Some(Err(Some(frame))) => return u16::from(frame.code),
+                Some(Err(None)) => return 1006,
+                None => panic!("socket not closed within {PROMPT:?}"),
+            }
+        }
+    }
+
+    /// Join as the seed page does: no version. The seed server sends the
+    /// joiner nothing; lancall sends a `welcome` a seed page ignores.
+    pub async fn join_seed(&mut self, user: &str, room: &str) -> Value {
+        self.send(json!({"event": "join", "data": {"user_id": user, "room_id": room}})).await;
+        self.expect("welcome").await
+    }
+
+    pub async fn join_v1(&mut self, user: &str, room: &str) -> Value {
+        self.send(json!({"event": "join", "data": {"user_id": user, "room_id": room, "version": 1}}))
+            .await;
+        self.expect("welcome").await
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}
