@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth chromium
-  iproute2 procps
+  iproute2 procps imagemagick x11-utils
 )
 
 missing=()

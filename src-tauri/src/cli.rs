@@ -17,6 +17,10 @@ use crate::signal;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Port the app's own call server tries first (the next free one is used
+    /// if it is taken; 0 picks any).
+    #[arg(long, global = false, default_value_t = crate::app::DEFAULT_PORT)]
+    pub port: u16,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,7 +96,7 @@ impl ServeArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => crate::app::run(),
+        None => crate::app::run(cli.port),
         Some(Command::Serve(args)) => serve(args),
     }
 }
@@ -114,6 +118,13 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
+        let signals = match StopSignals::install() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("lancall serve: cannot watch for Ctrl-C and SIGTERM: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let addr = SocketAddr::new(args.bind, args.port);
         let listener = match tokio::net::TcpListener::bind(addr).await {
             Ok(l) => l,
@@ -127,7 +138,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         let local = listener.local_addr().unwrap_or(addr);
         println!("{}", banner(local));
-        match signal::run(listener, args.config(), stop_signal()).await {
+        match signal::run(listener, args.config(), signals.recv()).await {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -153,25 +164,41 @@ pub fn banner(local: SocketAddr) -> String {
     )
 }
 
-/// Ctrl-C, or SIGTERM from a service manager.
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C and SIGTERM (from a service manager or a session ending), caught
+/// from the moment [`install`](Self::install) returns, so a signal that comes
+/// early still shuts down gracefully.
+pub struct StopSignals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Must be called inside a tokio runtime.
+    pub fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
-        _ = term => tracing::info!("SIGTERM: shutting down"),
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// Resolves on the first of the signals.
+    pub async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => tracing::info!("Ctrl-C: shutting down"),
+            _ = self.terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C: shutting down");
+        }
     }
 }
 

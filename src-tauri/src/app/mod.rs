@@ -15,9 +15,16 @@ pub use host::HostedServer;
 pub const DEFAULT_PORT: u16 = 8070;
 
 /// Open the window and serve until the person quits.
-pub fn run() -> ExitCode {
+pub fn run(port: u16) -> ExitCode {
     crate::cli::init_tracing();
-    let server = match HostedServer::start(DEFAULT_PORT, crate::signal::Config::default()) {
+    let signals = match tauri::async_runtime::block_on(async { crate::cli::StopSignals::install() }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lancall: cannot watch for Ctrl-C and SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = match HostedServer::start(port, crate::signal::Config::default()) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("lancall: cannot start the call server: {e}");
@@ -29,6 +36,16 @@ pub fn run() -> ExitCode {
         .plugin(tauri_plugin_shell::init())
         .manage(server)
         .invoke_handler(tauri::generate_handler![commands::server_info])
+        .setup(move |app| {
+            // Ctrl-C or SIGTERM quits like closing the window does, so the
+            // server still tells its peers.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                signals.recv().await;
+                handle.exit(0);
+            });
+            Ok(())
+        })
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

@@ -1,0 +1,6 @@
+//! The `lancall` binary as people run it: `lancall serve` headless and the
+//! app in a real window under Xvfb, each stopped by a signal.
+
+mod app_window;
+mod serve_cli;
+mod support;
