@@ -1,0 +1,54 @@
+# lancall: the two set-up commands are `make run` and `make test`; each
+# installs what is missing first (scripts/install-deps.sh is idempotent).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+# Flags for `make serve`, e.g. make serve ARGS="--port 9000"
+ARGS ?=
+
+.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bundle clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build --workspace
+
+# The desktop app (needs a display).
+run: deps
+	$(CARGO) run --bin lancall
+
+# The signaling server headless, on port 8070 of every interface.
+serve: deps
+	$(CARGO) run --bin lancall -- serve $(ARGS)
+
+# Every test: Rust unit, integration and process tests, clippy, then the
+# browser tests against the same debug binary (built once).
+test: deps
+	bash scripts/test.sh
+
+test-rust: deps
+	$(CARGO) test --workspace
+
+test-e2e: deps
+	$(CARGO) build --bin lancall
+	node --test --test-concurrency=1 tests/e2e/
+
+lint: deps
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Signaling load: lancall beside peerjs-server in one run.
+bench: deps
+	bash scripts/bench.sh
+
+bench-call: deps
+	$(CARGO) build --bin lancall
+	node bench/call-setup.mjs
+
+bundle: deps
+	npx tauri build
+
+clean:
+	$(CARGO) clean
