@@ -153,14 +153,12 @@ fn serve(args: ServeArgs) -> ExitCode {
 
 /// One line that says where to point a browser and a client.
 pub fn banner(local: SocketAddr) -> String {
-    let shown = if local.ip().is_unspecified() {
-        format!("all interfaces, port {}", local.port())
-    } else {
-        local.to_string()
-    };
+    let urls = signal::lan::urls(local);
     format!(
-        "lancall {} listening on {shown}: open http://{local}/ , signaling at ws://{local}/ws",
-        env!("CARGO_PKG_VERSION")
+        "lancall {} listening on {local}: open {} ; signaling at ws://{}/ws",
+        env!("CARGO_PKG_VERSION"),
+        urls.join(" or "),
+        urls.first().map_or(local.to_string(), |u| u.trim_start_matches("http://").trim_end_matches('/').to_owned()),
     )
 }
 

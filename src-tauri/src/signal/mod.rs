@@ -8,6 +8,7 @@
 pub mod config;
 pub mod connection;
 pub mod http;
+pub mod lan;
 pub mod origin;
 pub mod protocol;
 pub mod ratelimit;
