@@ -1,0 +1,95 @@
+// A real `lancall serve` process for browser tests, and a static file server
+// to serve pages from another origin.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { extname, join, normalize, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const LANCALL_BIN = process.env.LANCALL_BIN || join(REPO, 'target/debug/lancall');
+
+/**
+ * Start `lancall serve` with `args` (add `--port 0` for any free port) and
+ * wait for its banner. Resolves to { port, url, wsUrl, stop, process }.
+ * @param {string[]} args
+ */
+export async function startServer(args = ['--bind', '127.0.0.1', '--port', '0']) {
+  const child = spawn(LANCALL_BIN, ['serve', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const port = await new Promise((resolvePort, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`lancall serve printed no banner in 15 s; log:\n${log}`)), 15_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/ws:\/\/[^\s/]+:(\d+)\/ws/);
+      if (m) { clearTimeout(timer); resolvePort(Number(m[1])); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`lancall serve exited (${code}):\n${log}`)); });
+  });
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    process: child,
+    log: () => log,
+    /** SIGTERM, and wait for a graceful exit. */
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/** GET /healthz of a server on `port`. */
+export async function health(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+  return res.json();
+}
+
+/** True if something already listens on 127.0.0.1:`port`. */
+export function portInUse(port) {
+  return new Promise((r) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); r(true); });
+    s.once('error', () => r(false));
+  });
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+
+/**
+ * Serve the files of `dir` on 127.0.0.1, port 0. Resolves to { origin, close }.
+ * @param {string} dir
+ */
+export async function serveStatic(dir) {
+  const root = resolve(dir);
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const file = join(root, path);
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((r) => server.close(() => r(undefined))),
+  };
+}
