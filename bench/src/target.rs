@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -42,7 +43,12 @@ impl Target {
             Target::Lancall => url.to_owned(),
             Target::Peerjs => format!("{url}?key=peerjs&id=c{index}&token=t{index}"),
         };
-        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.map_err(|e| e.to_string())?;
+        // Small client buffers: ten thousand sockets at the library's default
+        // 128 KiB each would make the load generator itself the bottleneck.
+        let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0);
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false)
+            .await
+            .map_err(|e| e.to_string())?;
         if self == Target::Lancall {
             let join = serde_json::json!({"event": "join", "data": {"user_id": format!("c{index}"), "room_id": format!("bench{}", index / 2), "version": 1}});
             ws.send(Message::text(join.to_string())).await.map_err(|e| e.to_string())?;

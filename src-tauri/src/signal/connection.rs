@@ -31,6 +31,9 @@ pub mod close {
 /// Small: a client that makes errors faster than it reads them loses some.
 const REPLY_QUEUE: usize = 32;
 
+/// Most queued messages written before one flush.
+const WRITE_BATCH: usize = 64;
+
 /// How long the writer gets to flush a close frame before it is aborted.
 const CLOSE_FLUSH: Duration = Duration::from_secs(2);
 
@@ -337,7 +340,20 @@ async fn write_loop(
                 Some(text) = recv_queue(&mut queue) => Message::Text(text),
                 _ = ping.tick() => Message::Ping(Default::default()),
             };
-            if sink.send(message).await.is_err() {
+            // Under load several messages wait: write them in one go, one
+            // flush (one syscall) for the batch instead of one each.
+            if sink.feed(message).await.is_err() {
+                return;
+            }
+            if let Some(q) = queue.as_mut() {
+                for _ in 1..WRITE_BATCH {
+                    let Ok(text) = q.try_recv() else { break };
+                    if sink.feed(Message::Text(text)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            if sink.flush().await.is_err() {
                 return;
             }
         }

@@ -44,9 +44,11 @@ async fn upgrade(State(shared): State<Arc<Shared>>, headers: HeaderMap, ws: WebS
         .max_message_size(max)
         .max_frame_size(max)
         // Small buffers: most connections carry a few KiB a minute, and at
-        // ten thousand sockets the default 128 KiB each would dominate.
+        // ten thousand sockets the default 128 KiB each would dominate. The
+        // writer flushes after each batch, so frames wait in the write buffer
+        // only until then.
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0);
+        .write_buffer_size(16 * 1024);
     match shared.try_connect() {
         Some(slot) => {
             let tracker = shared.tracker.clone();
