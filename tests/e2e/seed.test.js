@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { launch, waitFor } from './support/browser.js';
-import { REPO, health, portInUse, serveStatic, startServer } from './support/server.js';
+import { REPO, claimPort, health, serveStatic, startServer } from './support/server.js';
 
 const SEED_DIR = join(REPO, '..', 'shared', 'seed');
 const SEED_PORT = 8070;
@@ -26,11 +26,10 @@ async function remoteFrames(page) {
 }
 
 describe('the seed page through lancall serve', () => {
-  let server, site, browser, a, b;
+  let server, site, browser, a, b, release;
 
   before(async () => {
-    assert.equal(await portInUse(SEED_PORT), false,
-      `port ${SEED_PORT} is taken; the seed page only talks to ws://localhost:${SEED_PORT}/ws, so this test needs it free`);
+    release = await claimPort(SEED_PORT);
     site = await serveStatic(SEED_DIR);
     server = await startServer(['--bind', '127.0.0.1', '--port', String(SEED_PORT), '--allow-origin', site.origin]);
     browser = await launch();
@@ -43,6 +42,7 @@ describe('the seed page through lancall serve', () => {
     await browser?.close();
     await server?.stop();
     await site?.close();
+    await release?.();
   });
 
   it('both pages join the same room and the server counts two peers', async () => {

@@ -2,7 +2,8 @@
 // to serve pages from another origin.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createConnection } from 'node:net';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,40 @@ export function portInUse(port) {
     s.once('connect', () => { s.destroy(); r(true); });
     s.once('error', () => r(false));
   });
+}
+
+/**
+ * Take the machine-wide lock for a fixed port (a directory made atomically),
+ * then wait until nothing listens on it. Tests that need the seed page's
+ * hard-coded port 8070 share a machine with other runs; they take turns.
+ * Resolves to a function that releases the lock.
+ * @param {number} port
+ * @param {number} [timeoutMs]
+ */
+export async function claimPort(port, timeoutMs = 180_000) {
+  const lock = join(tmpdir(), `lancall-port-${port}.lock`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (e) {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
+      // A lock left by a run that died is stale after five minutes.
+      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+      if (age > 300_000) await rm(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`port ${port} stayed locked by another test run (${lock})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  while (await portInUse(port)) {
+    if (Date.now() > deadline) {
+      await rm(lock, { recursive: true, force: true });
+      throw new Error(`port ${port} is taken by another program; the seed page only talks to ws://localhost:${port}/ws`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return () => rm(lock, { recursive: true, force: true });
 }
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
