@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth chromium
   iproute2 procps imagemagick x11-utils
+  fonts-wqy-microhei
 )
 
 missing=()

@@ -11,6 +11,9 @@ cargo build --workspace --all-targets
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "client type check (tsc --checkJs over ui/)"
+npx --no-install tsc --noEmit -p .
+
 step "rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

@@ -1,0 +1,81 @@
+// Three people in a full mesh, then a fourth who joins and leaves: every
+// page's tiles follow, each with video decoding. Also saves the README's
+// screenshots of the lobby and of a three-way call.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { launch, waitFor } from './support/browser.js';
+import { REPO, startServer } from './support/server.js';
+import { joinCall, openClient, remoteTiles, waitForRemoteVideo } from './support/call.js';
+
+/** @typedef {import('playwright-core').Page} Page */
+
+const SHOTS = join(REPO, 'docs', 'screenshots');
+
+describe('a mesh of three, and a fourth who comes and goes', () => {
+  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
+  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
+  /** @type {Page[]} */ let pages = [];
+  const names = ['Ana', 'Bao', 'Chen'];
+
+  before(async () => {
+    server = await startServer(['--bind', '127.0.0.1', '--port', '0']);
+    browser = await launch();
+    await mkdir(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('the lobby, as a person first sees it', async () => {
+    const page = await openClient(browser, server, 'lobby');
+    await page.goto(server.url);
+    await page.getByLabel('Name', { exact: true }).fill('Ana');
+    await page.getByRole('button', { name: 'Make up a room name' }).click();
+    const room = await page.getByLabel('Room', { exact: true }).inputValue();
+    assert.match(room, /^[a-z]+-[a-z]+-\d\d$/);
+    await page.getByLabel('Room', { exact: true }).fill('design-review');
+    await page.locator('body').click({ position: { x: 5, y: 790 } }); // no focus ring in the picture
+    await page.screenshot({ path: join(SHOTS, 'lobby.png'), animations: 'disabled' });
+    await page.close();
+  });
+
+  it('three peers: each has two remote tiles with frames', async () => {
+    for (const name of names) {
+      const page = await openClient(browser, server, name);
+      pages.push(page);
+      await joinCall(page, server, { name, room: 'mesh', query: '?video=360' });
+    }
+    for (const [i, page] of pages.entries()) {
+      await waitForRemoteVideo(page, 2, { what: `${names[i]}'s two remote videos` });
+      const shown = await page.$$eval('.tile:not(.local) .tile-name span', (e) => e.map((x) => x.textContent).sort());
+      assert.deepEqual(shown, names.filter((_, j) => j !== i).sort());
+    }
+    // Chen has muted, so the picture shows the badge.
+    await pages[2].click('button[data-action="mic"]');
+    await waitFor(pages[0], () => document.querySelectorAll('.tile[data-muted="true"]').length === 1, { what: 'the mute badge' });
+    await pages[0].locator('body').click({ position: { x: 5, y: 60 } });
+    await pages[0].mouse.move(0, 0);
+    await pages[0].screenshot({ path: join(SHOTS, 'call-3.png'), animations: 'disabled' });
+  });
+
+  it('a fourth joins: everyone has three tiles; it leaves: back to two', async () => {
+    const dan = await openClient(browser, server, 'Dan');
+    await joinCall(dan, server, { name: 'Dan', room: 'mesh' });
+    await waitForRemoteVideo(dan, 3, { what: "Dan's three remote videos", timeout: 45_000 });
+    for (const [i, page] of pages.entries()) {
+      await waitForRemoteVideo(page, 3, { what: `${names[i]}'s three remote videos`, timeout: 45_000 });
+      assert.equal(await page.$eval('#grid', (g) => /** @type {HTMLElement} */ (g).dataset.count), '4');
+    }
+    await dan.click('button[data-action="leave"]');
+    for (const [i, page] of pages.entries()) {
+      await waitFor(page, () => document.querySelectorAll('.tile:not(.local)').length === 2,
+        { what: `${names[i]} back to two remote tiles`, timeout: 2000 });
+      assert.equal((await remoteTiles(page)).length, 2);
+    }
+    await waitForRemoteVideo(pages[0], 2, { what: 'the call going on with three' });
+  });
+});

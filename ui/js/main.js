@@ -1,0 +1,293 @@
+// Wires the pieces: the call (no DOM) to the views (DOM only). Everything
+// lives inside main(); there is no module-level mutable state.
+import { Call } from './call.js';
+import { LocalMedia } from './media.js';
+import { Signaling } from './signaling.js';
+import { parseIceServers, pickEngine } from './engine.js';
+import { I18n, fetchCatalog, pickLanguage } from './i18n.js';
+import { hostInfo, nativeEngine, prefs, wsUrlFor } from './platform.js';
+import { inviteLink, parseInvite } from './invite.js';
+import { StatsSampler } from './stats.js';
+import { byId, copyText, h } from './view/dom.js';
+import { Lobby } from './view/lobby.js';
+import { Gate } from './view/gate.js';
+import { Grid } from './view/grid.js';
+import { ChatView } from './view/chat.js';
+import { Controls } from './view/controls.js';
+import { DevicesDialog } from './view/devices.js';
+import { Banner, toast } from './view/banner.js';
+
+/**
+ * @typedef {import('./call.js').PhaseChange} PhaseChange
+ * @typedef {import('./view/lobby.js').LobbyValues} LobbyValues
+ */
+
+async function main() {
+  const query = new URLSearchParams(location.search);
+  const i18n = new I18n(fetchCatalog);
+  await i18n.use(pickLanguage(navigator.languages ?? [navigator.language], prefs.get('lang')));
+  const info = await hostInfo();
+  const engine = pickEngine({ native: nativeEngine });
+  const media = new LocalMedia({ maxHeight: Number(query.get('video')) || 540 });
+  const call = new Call({
+    engine,
+    media,
+    connect: (url) => new Signaling(url),
+    iceServers: parseIceServers(query.get('ice') ?? ''),
+  });
+  const t = i18n.t.bind(i18n);
+
+  /** @type {LobbyValues} */
+  let joined = { name: '', room: '', host: info.host, passcode: '' };
+  /** @type {PhaseChange} */
+  let phase = { phase: 'idle' };
+  /** Peers we have announced, to say "joined" once. */
+  const announced = new Set();
+
+  /** The invite link for the room and host in use. */
+  const linkFor = (/** @type {LobbyValues} */ v) =>
+    inviteLink(v.host && v.host !== info.host ? `http://${v.host}/` : info.pageBase, v.room);
+  const copyInvite = async (/** @type {LobbyValues} */ v) => {
+    toast(t((await copyText(linkFor(v))) ? 'toast.copied' : 'toast.copyFailed'));
+  };
+
+  const lobby = new Lobby({ i18n, onJoin: (v) => join(v), onCopyInvite: copyInvite });
+  const gate = new Gate();
+  const banner = new Banner();
+  const grid = new Grid(byId('grid'), {
+    i18n,
+    stats: (id) => call.stats(id),
+    inviteLink: () => linkFor(joined),
+    onCopyInvite: () => copyInvite(joined),
+    onBlocked: () => banner.message(t('banner.soundBlocked'), [
+      { label: t('banner.soundOn'), primary: true, run: () => { grid.unmuteAll(); banner.hide(); } },
+    ]),
+  });
+  const controls = new Controls({ i18n, onAction: (a) => act(a), active: () => phase.phase === 'in-call' });
+  const chat = new ChatView({ i18n, onSend: (text) => call.sendChat(text), onChange: (n, open) => controls.setChat(n, open) });
+  const devices = new DevicesDialog({
+    i18n, media,
+    onPick: (kind, id) => call.useDevice(kind, id),
+    onSpeaker: (id) => grid.setSink(id),
+  });
+  const help = /** @type {HTMLDialogElement} */ (byId('help'));
+
+  // --- lobby and the language switch ---------------------------------------
+  const invite = parseInvite(location.hash);
+  lobby.fill({ name: invite.name || prefs.get('name') || '', room: invite.room, host: invite.host || info.host });
+  const langSelect = /** @type {HTMLSelectElement} */ (byId('lang'));
+  langSelect.value = i18n.lang;
+  langSelect.addEventListener('change', async () => {
+    const lang = /** @type {import('./i18n.js').Language} */ (langSelect.value);
+    prefs.set('lang', lang);
+    await i18n.use(lang);
+  });
+  i18n.on('change', (lang) => {
+    document.documentElement.lang = lang;
+    i18n.apply(document);
+    render();
+  });
+  document.documentElement.lang = i18n.lang;
+  i18n.apply(document);
+
+  if (!engine) {
+    // This webview has no RTCPeerConnection and no native engine yet.
+    byId('unsupported').hidden = false;
+    const showLink = () => { byId('unsupported-link').textContent = linkFor(lobby.values()); };
+    showLink();
+    lobby.room.addEventListener('input', showLink);
+    byId('unsupported-copy').addEventListener('click', () => copyInvite(lobby.values()));
+    lobby.disableJoin();
+  }
+
+  // --- the call --------------------------------------------------------------
+  /** @param {LobbyValues} v */
+  function join(v) {
+    joined = v;
+    prefs.set('name', v.name);
+    history.replaceState(null, '', `#room=${encodeURIComponent(v.room)}`);
+    call.start({ name: v.name, room: v.room, passcode: v.passcode || undefined, wsUrl: wsUrlFor(v.host) });
+  }
+
+  call.on('phase', (p) => {
+    phase = p;
+    if (p.phase === 'idle') {
+      grid.clear();
+      chat.clear();
+      banner.hide();
+      announced.clear();
+    }
+    render();
+  });
+  call.on('local', (l) => {
+    grid.setLocal(l, joined.name);
+    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo });
+  });
+  call.on('peer', (p) => {
+    grid.upsert(p);
+    if (!announced.has(p.id) && p.name) {
+      announced.add(p.id);
+      if (p.state !== 'connected') toast(t('toast.joined', { name: p.name }));
+    }
+    renderChip();
+  });
+  call.on('rekey', ({ from, to }) => {
+    grid.rekey(from, to);
+    if (announced.delete(from)) announced.add(to);
+  });
+  call.on('left', ({ id, name, reason }) => {
+    grid.remove(id);
+    announced.delete(id);
+    if (reason !== 'silent' && phase.phase === 'in-call') {
+      toast(t(reason === 'left' ? 'toast.left' : 'toast.dropped', { name: name || t('tile.someone') }));
+    }
+    renderChip();
+  });
+  call.on('chat', (m) => chat.add(m));
+  call.on('socket', (s) => {
+    if (s.state === 'open') banner.hide();
+    else if (s.state === 'reconnecting' && s.retryAt) {
+      banner.countdown((n) => t('banner.hostGone', { n }), s.retryAt, [
+        { label: t('banner.retryNow'), primary: true, run: () => call.reconnectNow() },
+        { label: t('controls.leave'), run: () => call.leave() },
+      ]);
+    } else if (s.state === 'connecting') {
+      banner.message(t('banner.reconnecting'), [{ label: t('controls.leave'), run: () => call.leave() }]);
+    }
+  });
+
+  /** @param {import('./view/controls.js').Action} a */
+  function act(a) {
+    switch (a) {
+      case 'mic': call.setMic(!media.micOn); break;
+      case 'cam':
+        call.setCam(!(media.camOn && media.video)).catch(() => toast(t('toast.camFailed')));
+        break;
+      case 'devices': devices.open(); break;
+      case 'chat': chat.toggle(); break;
+      case 'invite': copyInvite(joined); break;
+      case 'help': if (!help.open) help.showModal(); break;
+      case 'leave': call.leave(); break;
+      case 'fullscreen': grid.fullscreenFocused(); break;
+    }
+  }
+
+  // --- what is on screen -----------------------------------------------------
+  function renderChip() {
+    const inCall = phase.phase === 'in-call';
+    byId('room-chip').hidden = !inCall;
+    if (!inCall) return;
+    byId('room-chip-name').textContent = joined.room;
+    byId('room-chip-count').textContent = t('chip.people', { n: grid.size + 1 });
+    document.title = `${joined.room} · lancall`;
+  }
+
+  function render() {
+    const p = phase;
+    const inCall = p.phase === 'in-call';
+    lobby.show(p.phase === 'idle' || p.phase === 'unsupported');
+    byId('call').hidden = !inCall;
+    if (inCall || p.phase === 'idle' || p.phase === 'unsupported') gate.hide();
+    if (!inCall) document.title = 'lancall';
+    renderChip();
+    controls.render();
+    grid.render();
+    const back = { label: t('gate.back'), kind: /** @type {const} */ ('ghost'), run: () => call.leave() };
+    const host = joined.host;
+    switch (p.phase) {
+      case 'media':
+        gate.show({ spinner: true, title: t('gate.askingTitle'), text: t('gate.askingText'), actions: [{ ...back, label: t('gate.cancel') }] });
+        break;
+      case 'media-failed': {
+        const reason = p.reason ?? 'other';
+        gate.show({
+          tone: 'warn', icon: reason === 'denied' ? 'cam-off' : 'alert',
+          title: t(`media.${reason}.title`), text: t(`media.${reason}.text`),
+          actions: [
+            { label: t('gate.retry'), kind: 'primary', run: () => call.retryMedia(), id: 'retry-media' },
+            { label: t('gate.receiveOnly'), run: () => call.joinWithoutMedia(), id: 'receive-only' },
+            back,
+          ],
+        });
+        break;
+      }
+      case 'connecting':
+        gate.show({ spinner: true, title: t('gate.connectingTitle'), text: t('gate.connectingText', { host }), actions: [{ ...back, label: t('gate.cancel') }] });
+        break;
+      case 'unreachable':
+        gate.show({
+          tone: 'error', icon: 'offline', title: t('gate.unreachableTitle'), text: t('gate.unreachableText', { host }),
+          actions: [
+            { label: t('gate.retry'), kind: 'primary', run: () => call.retryJoin() },
+            { label: t('gate.changeHost'), kind: 'ghost', run: () => { call.leave(); /** @type {HTMLDetailsElement} */ (byId('more')).open = true; lobby.host.focus(); } },
+          ],
+        });
+        break;
+      case 'rejected':
+        renderRejected(p, back);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * @param {PhaseChange} p
+   * @param {import('./view/gate.js').GateAction} back
+   */
+  function renderRejected(p, back) {
+    const code = p.code ?? '';
+    if (code === 'passcode_required' || code === 'wrong_passcode') {
+      const input = h('input', { type: 'password', id: 'gate-passcode', autocomplete: 'off', 'aria-label': t('lobby.passcode') });
+      const retry = () => call.retryJoin({ passcode: input.value });
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') retry(); });
+      gate.show({
+        tone: 'warn', icon: 'lock', title: t(`rejected.${code}.title`), text: t(`rejected.${code}.text`, { room: joined.room }),
+        extra: h('div', { class: 'field' }, h('label', { for: 'gate-passcode', text: t('lobby.passcode') }), input),
+        actions: [{ label: t('lobby.join'), kind: 'primary', run: retry }, back],
+      });
+      return;
+    }
+    const known = code === 'room_full' || code === 'server_full';
+    gate.show({
+      tone: 'error', icon: known ? 'users' : 'alert',
+      title: known ? t(`rejected.${code}.title`) : t('rejected.other.title'),
+      text: known ? t(`rejected.${code}.text`, { room: joined.room }) : (p.message ?? ''),
+      actions: [{ label: t('gate.backToLobby'), kind: 'primary', run: () => call.leave() }, { label: t('gate.retry'), kind: 'ghost', run: () => call.retryJoin() }],
+    });
+  }
+
+  window.addEventListener('pagehide', () => { if (call.phase !== 'idle') call.leave(); });
+  window.addEventListener('hashchange', () => {
+    const inv = parseInvite(location.hash);
+    if (phase.phase === 'idle' && inv.room) lobby.fill({ room: inv.room });
+  });
+
+  // Read-only diagnostics for the console and the browser tests.
+  const samplers = new Map();
+  Object.defineProperty(window, 'lancall', {
+    value: Object.freeze({
+      phase: () => call.phase,
+      myId: () => call.myId,
+      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat })),
+      /** Stats per peer: frames decoded, audio packets, bitrate… */
+      stats: async () => Promise.all(call.peers.map(async (p) => {
+        const report = await call.stats(p.id);
+        if (!samplers.has(p.id)) samplers.set(p.id, new StatsSampler());
+        return { id: p.id, name: p.name, ...(report ? samplers.get(p.id).sample(report) : {}) };
+      })),
+    }),
+  });
+
+  render();
+  if (invite.autojoin && engine) {
+    const v = lobby.values();
+    if (v.name && v.room) join(v);
+  }
+}
+
+main().catch((e) => {
+  // The locales may be what failed to load, so this last resort is English.
+  console.error('lancall: failed to start', e);
+  document.body.append(h('p', { class: 'form-error', role: 'alert', text: `lancall failed to start: ${e?.message ?? e}` }));
+});

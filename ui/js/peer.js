@@ -1,0 +1,304 @@
+// One connection to one remote peer, negotiated the "perfect negotiation"
+// way (webrtc/samples, perfect-negotiation/js/peer.js): either side may offer
+// at any time; on a collision the polite side rolls back and the impolite
+// side ignores the other's offer, so simultaneous offers never deadlock.
+// The transport is injected (`send`), so this module knows nothing of the
+// WebSocket or the DOM; the connection comes from an Engine.
+import { Emitter } from './emitter.js';
+
+/**
+ * @typedef {import('./engine.js').Engine} Engine
+ * @typedef {import('./engine.js').PeerConnection} PeerConnection
+ * @typedef {'offer' | 'answer' | 'candidate'} SignalKind
+ * @typedef {'audio' | 'video'} MediaKind
+ * @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks
+ */
+
+/**
+ * @typedef {object} PeerEvents
+ * @property {MediaStream} stream   remote media arrived or changed
+ * @property {RTCPeerConnectionState} state
+ * @property {any} data             an app message from the data channel
+ * @property {boolean} channel      the data channel opened (true) or closed (false)
+ */
+
+const KINDS = /** @type {const} */ (['audio', 'video']);
+
+/** Where the other side's video encoder starts, in kbit/s (see lanSdp). */
+const START_KBPS = 1500;
+
+/**
+ * Tune a description for a LAN. WebRTC starts a video encoder at 300 kbit/s
+ * and, at that rate, drops its first frames of a 720p camera and asks for a
+ * smaller picture, which costs a good part of a second at call set-up. A LAN
+ * has the bandwidth: tell the other side's encoder to start higher
+ * (x-google-start-bitrate, read by Chromium-based senders; others ignore it).
+ * Congestion control still takes over from there.
+ * @param {string} sdp
+ */
+export function lanSdp(sdp) {
+  const lines = sdp.split('\r\n');
+  /** @type {Map<string, number>} payload type -> index of its fmtp line */
+  const fmtp = new Map();
+  /** @type {string[]} */
+  const video = [];
+  let inVideo = false;
+  lines.forEach((line, i) => {
+    if (line.startsWith('m=')) inVideo = line.startsWith('m=video');
+    const rtp = inVideo && line.match(/^a=rtpmap:(\d+) (VP8|VP9|H264|AV1)\//i);
+    if (rtp) video.push(rtp[1]);
+    const f = line.match(/^a=fmtp:(\d+) /);
+    if (f) fmtp.set(f[1], i);
+  });
+  const extra = `x-google-start-bitrate=${START_KBPS}`;
+  /** @type {Map<number, string>} lines to add after index */
+  const add = new Map();
+  for (const pt of video) {
+    const at = fmtp.get(pt);
+    if (at !== undefined) {
+      if (!lines[at].includes('x-google-start-bitrate')) lines[at] += `;${extra}`;
+    } else {
+      const rtpmap = lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `));
+      add.set(rtpmap, `a=fmtp:${pt} ${extra}`);
+    }
+  }
+  return lines.flatMap((l, i) => (add.has(i) ? [l, /** @type {string} */ (add.get(i))] : [l])).join('\r\n');
+}
+
+/** @extends {Emitter<PeerEvents>} */
+export class Peer extends Emitter {
+  /** @type {PeerConnection} */
+  pc;
+  /** All the remote side's tracks, for one <video>. */
+  remoteStream = new MediaStream();
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #claimed = false;
+  #closed = false;
+  /** @type {Record<MediaKind, RTCRtpTransceiver | null>} */
+  #slots = { audio: null, video: null };
+  /** @type {RTCDataChannel | null} */
+  #channel = null;
+  /** Incoming signals, handled one at a time and in order. */
+  #queue = Promise.resolve();
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #offerTimer;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #restartTimer;
+  #send;
+  #local;
+
+  /**
+   * @param {object} o
+   * @param {string} o.id          the remote peer's id (changes if the host restarts)
+   * @param {boolean} o.polite     yields on offer collisions
+   * @param {boolean} o.initiator  offers at once; the other side waits for an offer
+   * @param {Engine} o.engine
+   * @param {RTCConfiguration} [o.config]
+   * @param {(kind: SignalKind, value: unknown) => void} o.send  the injected transport
+   * @param {LocalTracks} o.local
+   * @param {number} [o.offerWaitMs]  a waiting side offers itself after this long
+   */
+  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000 }) {
+    super();
+    this.id = id;
+    this.polite = polite;
+    this.#send = send;
+    this.#local = { ...local };
+    const pc = engine.createPeerConnection(config);
+    this.pc = pc;
+    pc.addEventListener('negotiationneeded', () => this.#negotiate());
+    pc.addEventListener('icecandidate', (e) => {
+      const { candidate } = /** @type {RTCPeerConnectionIceEvent} */ (e);
+      if (candidate && candidate.candidate) this.#send('candidate', candidate.toJSON());
+    });
+    pc.addEventListener('track', (e) => {
+      const { track } = /** @type {RTCTrackEvent} */ (e);
+      if (!this.remoteStream.getTracks().includes(track)) {
+        for (const old of this.remoteStream.getTracks()) {
+          if (old.kind === track.kind) this.remoteStream.removeTrack(old);
+        }
+        this.remoteStream.addTrack(track);
+      }
+      this.emit('stream', this.remoteStream);
+    });
+    pc.addEventListener('datachannel', (e) => this.#bind(/** @type {RTCDataChannelEvent} */ (e).channel));
+    pc.addEventListener('connectionstatechange', () => this.emit('state', pc.connectionState));
+    pc.addEventListener('iceconnectionstatechange', () => this.#watchIce());
+    if (initiator) this.#claim();
+    else this.#offerTimer = setTimeout(() => this.#claim(), offerWaitMs);
+  }
+
+  get connectionState() { return this.pc.connectionState; }
+
+  /** True while the data channel can carry messages. */
+  get channelOpen() { return this.#channel?.readyState === 'open'; }
+
+  /**
+   * A signal from the remote side, in arrival order.
+   * @param {SignalKind} kind
+   * @param {any} value  {type, sdp} for offers and answers; RTCIceCandidateInit
+   */
+  receive(kind, value) {
+    this.#queue = this.#queue.then(() => this.#handle(kind, value)).catch((e) => {
+      if (!this.#closed) console.warn(`lancall: signal from ${this.id} failed`, e);
+    });
+    return this.#queue;
+  }
+
+  /**
+   * Send `track` (or nothing) as our `kind`; no renegotiation when the slot
+   * is already negotiated.
+   * @param {MediaKind} kind
+   * @param {MediaStreamTrack | null} track
+   */
+  async setTrack(kind, track) {
+    this.#local[kind] = track;
+    const slot = this.#slots[kind];
+    if (slot) {
+      await slot.sender.replaceTrack(track);
+    } else if (track && this.#claimed) {
+      this.#slots[kind] = this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.#local.stream] });
+    }
+  }
+
+  /**
+   * Send an app message over the data channel; false if it is not open.
+   * @param {unknown} message
+   */
+  sendData(message) {
+    if (!this.channelOpen) return false;
+    this.#channel?.send(JSON.stringify(message));
+    return true;
+  }
+
+  getStats() { return this.pc.getStats(); }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#offerTimer);
+    clearTimeout(this.#restartTimer);
+    this.#channel?.close();
+    this.pc.close();
+    this.emit('state', 'closed');
+  }
+
+  /** Start sending: our transceivers and the data channel, which makes an offer. */
+  #claim() {
+    if (this.#claimed || this.#closed) return;
+    this.#claimed = true;
+    clearTimeout(this.#offerTimer);
+    for (const kind of KINDS) {
+      if (this.#slots[kind]) continue;
+      this.#slots[kind] = this.pc.addTransceiver(this.#local[kind] ?? kind,
+        { direction: 'sendrecv', streams: [this.#local.stream] });
+    }
+    if (!this.#channel) this.#bind(this.pc.createDataChannel('lancall'));
+  }
+
+  /**
+   * After the first remote offer: send our media on the transceivers it made
+   * (as addTrack would), so the answer is sendrecv without another round.
+   */
+  #adopt() {
+    if (this.#claimed) return;
+    this.#claimed = true;
+    clearTimeout(this.#offerTimer);
+    for (const t of this.pc.getTransceivers()) {
+      const kind = /** @type {MediaKind} */ (t.receiver.track.kind);
+      if (!KINDS.includes(kind) || this.#slots[kind] || t.currentDirection === 'stopped') continue;
+      this.#slots[kind] = t;
+      t.direction = 'sendrecv';
+      t.sender.setStreams?.(this.#local.stream);
+      t.sender.replaceTrack(this.#local[kind]).catch(() => {});
+    }
+  }
+
+  async #negotiate() {
+    if (this.#closed) return;
+    try {
+      this.#makingOffer = true;
+      // The offer leaves before it is applied here: the other side starts on
+      // it while we apply ours (saves a round of local work on call set-up).
+      // Should a remote offer win meanwhile, ours fails to apply and the
+      // impolite side ignores it anyway; negotiationneeded fires again.
+      const created = await this.pc.createOffer();
+      if (this.pc.signalingState !== 'stable' || this.#closed) return;
+      const offer = { type: created.type, sdp: lanSdp(created.sdp ?? '') };
+      this.#send('offer', { type: offer.type, sdp: offer.sdp });
+      await this.pc.setLocalDescription(offer);
+    } catch (e) {
+      console.warn(`lancall: offer to ${this.id} failed`, e);
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  /**
+   * @param {SignalKind} kind
+   * @param {any} value
+   */
+  async #handle(kind, value) {
+    if (this.#closed) return;
+    const pc = this.pc;
+    if (kind === 'candidate') {
+      try {
+        await pc.addIceCandidate(value);
+      } catch (e) {
+        if (!this.#ignoreOffer) throw e;
+      }
+      return;
+    }
+    /** @type {RTCSessionDescriptionInit} */
+    const description = { type: value?.type ?? (kind === 'offer' ? 'offer' : 'answer'), sdp: value?.sdp };
+    const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.#ignoreOffer = !this.polite && collision;
+    if (this.#ignoreOffer) return;
+    this.#settingRemoteAnswer = description.type === 'answer';
+    try {
+      await pc.setRemoteDescription(description); // rolls back our offer if needed
+    } finally {
+      this.#settingRemoteAnswer = false;
+    }
+    if (description.type !== 'offer') return;
+    this.#adopt();
+    const created = await pc.createAnswer();
+    const answer = { type: created.type, sdp: lanSdp(created.sdp ?? '') };
+    this.#send('answer', { type: answer.type, sdp: answer.sdp });
+    await pc.setLocalDescription(answer);
+    // The offer may have lacked a kind we send (an audio-only caller): add it.
+    for (const kind of KINDS) {
+      if (!this.#slots[kind] && this.#local[kind]) await this.setTrack(kind, this.#local[kind]);
+    }
+  }
+
+  /** A failed ICE connection restarts ICE; a long "disconnected" does too. */
+  #watchIce() {
+    const state = this.pc.iceConnectionState;
+    clearTimeout(this.#restartTimer);
+    if (state === 'failed') {
+      this.pc.restartIce();
+    } else if (state === 'disconnected') {
+      this.#restartTimer = setTimeout(() => {
+        if (!this.#closed && this.pc.iceConnectionState === 'disconnected') this.pc.restartIce();
+      }, 4000);
+    }
+  }
+
+  /** @param {RTCDataChannel} channel */
+  #bind(channel) {
+    this.#channel = channel;
+    channel.addEventListener('open', () => this.emit('channel', true));
+    channel.addEventListener('close', () => { if (this.#channel === channel) this.emit('channel', false); });
+    channel.addEventListener('message', (e) => {
+      try {
+        this.emit('data', JSON.parse(String(/** @type {MessageEvent} */ (e).data)));
+      } catch {
+        // not ours; ignore
+      }
+    });
+  }
+}

@@ -1,0 +1,234 @@
+// The signaling connection: one WebSocket to a lancall host (or anything that
+// speaks the seed protocol), typed events out, reconnection with back-off and
+// resume of the same peer id after a dropped socket. No DOM here.
+import { Emitter } from './emitter.js';
+
+/** Protocol version we speak; sent in `join` so the host grants resume. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * @typedef {{ peer_id: string, user_id: string }} Member
+ * @typedef {{ peer_id: string, resume_token: string, resumed: boolean, protocol: number, room_id: string,
+ *   count: number, max_room_size: number, members: Member[] }} Welcome
+ * @typedef {{ count: number, peer_id?: string, user_id?: string, viewer?: string }} JoinNotice
+ * @typedef {{ count: number, peer_id?: string, user_id?: string, reason?: string }} ExitNotice
+ * @typedef {{ room_id?: string, value: any, from?: string, to?: string }} Relayed
+ * @typedef {{ code: string, message: string, ref?: string }} ServerError
+ * @typedef {'offer_sdp'|'answer_sdp'|'candidate'|'message'} RelayKind
+ * @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} SocketState
+ * @typedef {{ state: SocketState, retryAt?: number, attempt?: number, code?: number }} StateChange
+ */
+
+/**
+ * @typedef {object} SignalingEvents
+ * @property {StateChange} state       the socket's state changed
+ * @property {Welcome} welcome         we are in the room (again)
+ * @property {JoinNotice} join         someone joined our room
+ * @property {ExitNotice} exit_room    someone left our room
+ * @property {Relayed} offer_sdp
+ * @property {Relayed} answer_sdp
+ * @property {Relayed} candidate
+ * @property {Relayed} message
+ * @property {{ peer_id: string }} peer_reconnecting
+ * @property {{ peer_id: string }} peer_resumed
+ * @property {ServerError} error
+ * @property {{ code: number }} unreachable  the first connection failed
+ */
+
+/** Errors after which joining again cannot help; we stop reconnecting. */
+const FINAL_JOIN_ERRORS = new Set(['room_full', 'passcode_required', 'wrong_passcode', 'bad_room_id', 'bad_user_id', 'server_full']);
+
+/** @extends {Emitter<SignalingEvents>} */
+export class Signaling extends Emitter {
+  /** @type {WebSocket | null} */
+  #ws = null;
+  /** @type {{ user_id: string, room_id: string, passcode?: string } | null} */
+  #join = null;
+  #resumeToken = '';
+  #attempt = 0;
+  #everOpened = false;
+  #joined = false;
+  #stopped = false;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #retryTimer;
+  /** Relays made while the socket was down, sent if we resume. @type {string[]} */
+  #outbox = [];
+  /** @type {SocketState} */
+  state = 'idle';
+
+  /**
+   * @param {string} url  ws:// or wss:// address of the host's /ws
+   * @param {{ minDelay?: number, maxDelay?: number, WebSocketImpl?: typeof WebSocket }} [options]
+   */
+  constructor(url, options = {}) {
+    super();
+    this.url = url;
+    this.minDelay = options.minDelay ?? 250;
+    this.maxDelay = options.maxDelay ?? 5000;
+    this.WebSocketImpl = options.WebSocketImpl ?? WebSocket;
+  }
+
+  /** Our peer id in the room, once welcomed. */
+  peerId = '';
+
+  /** Open the socket (if not open) and join `room_id` as `user_id`. */
+  join(/** @type {{ user_id: string, room_id: string, passcode?: string }} */ join) {
+    this.#join = join;
+    this.#stopped = false;
+    if (this.#ws && this.#ws.readyState === 1) this.#sendJoin();
+    else if (!this.#ws) this.#open();
+  }
+
+  /** Open the socket ahead of joining (e.g. while the camera starts). */
+  open() {
+    if (!this.#ws && !this.#stopped && this.state !== 'closed') this.#open();
+  }
+
+  /** Try now instead of waiting for the back-off timer. */
+  retryNow() {
+    if (this.#stopped || this.state === 'open' || this.state === 'connecting') return;
+    clearTimeout(this.#retryTimer);
+    this.#open();
+  }
+
+  /**
+   * Relay `value` to the others in the room, or only to peer `to`.
+   * @param {RelayKind} kind
+   * @param {unknown} value
+   * @param {string} [to]
+   */
+  relay(kind, value, to) {
+    /** @type {Record<string, unknown>} */
+    const data = { room_id: this.#join?.room_id, value };
+    if (to) data.to = to;
+    const text = JSON.stringify({ event: kind, data });
+    if (this.#joined && this.#ws?.readyState === 1) this.#ws.send(text);
+    else if (this.#outbox.length < 200) this.#outbox.push(text);
+  }
+
+  /** Leave the room and close the socket for good. */
+  leave() {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws) {
+      if (ws.readyState === 1 && this.#joined) ws.send(JSON.stringify({ event: 'exit' }));
+      ws.close(1000, 'left');
+    }
+    this.#joined = false;
+    this.#setState({ state: 'closed' });
+  }
+
+  #open() {
+    this.#setState({ state: 'connecting', attempt: this.#attempt });
+    let ws;
+    try {
+      ws = new this.WebSocketImpl(this.url);
+    } catch {
+      this.#lost(1006);
+      return;
+    }
+    this.#ws = ws;
+    ws.onopen = () => {
+      this.#attempt = 0;
+      this.#everOpened = true;
+      this.#setState({ state: 'open' });
+      if (this.#join) this.#sendJoin();
+    };
+    ws.onmessage = (e) => this.#receive(String(e.data));
+    ws.onclose = (e) => {
+      if (this.#ws !== ws) return;
+      this.#ws = null;
+      this.#joined = false;
+      this.#lost(e.code);
+    };
+  }
+
+  /** @param {number} code */
+  #lost(code) {
+    if (this.#stopped) return;
+    if (!this.#everOpened) {
+      this.#stopped = true;
+      this.#setState({ state: 'closed', code });
+      this.emit('unreachable', { code });
+      return;
+    }
+    // 250 ms, 500 ms, 1 s, 2 s, 4 s, 5 s … with a little jitter so a room
+    // that lost its host does not come back in lock-step.
+    const base = Math.min(this.maxDelay, this.minDelay * 2 ** this.#attempt);
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.#attempt += 1;
+    const retryAt = Date.now() + delay;
+    this.#setState({ state: 'reconnecting', retryAt, attempt: this.#attempt, code });
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#open(), delay);
+  }
+
+  #sendJoin() {
+    if (!this.#join || !this.#ws) return;
+    /** @type {Record<string, unknown>} */
+    const data = { ...this.#join, version: PROTOCOL_VERSION };
+    if (!data.passcode) delete data.passcode;
+    if (this.#resumeToken) data.resume = this.#resumeToken;
+    this.#ws.send(JSON.stringify({ event: 'join', data }));
+  }
+
+  /** @param {string} text */
+  #receive(text) {
+    if (text === 'ping') {
+      this.#ws?.send(JSON.stringify('pong'));
+      return;
+    }
+    /** @type {{ event?: string, data?: any }} */
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const data = frame?.data ?? {};
+    switch (frame?.event) {
+      case 'welcome': {
+        /** @type {Welcome} */
+        const welcome = data;
+        this.#joined = true;
+        this.#resumeToken = welcome.resume_token ?? '';
+        this.peerId = welcome.peer_id ?? '';
+        // What we said while away was meant for the peer ids of before; a
+        // fresh (not resumed) session means those ids are gone.
+        const pending = this.#outbox;
+        this.#outbox = [];
+        if (welcome.resumed) for (const t of pending) this.#ws?.send(t);
+        this.emit('welcome', welcome);
+        break;
+      }
+      case 'error': {
+        /** @type {ServerError} */
+        const error = data;
+        if (error.ref === 'join' && FINAL_JOIN_ERRORS.has(error.code)) this.#stopped = true;
+        if (error.code === 'server_full') this.#stopped = true;
+        this.emit('error', error);
+        break;
+      }
+      case 'join':
+      case 'exit_room':
+      case 'offer_sdp':
+      case 'answer_sdp':
+      case 'candidate':
+      case 'message':
+      case 'peer_reconnecting':
+      case 'peer_resumed':
+        this.emit(frame.event, data);
+        break;
+      default:
+        break; // unknown events are ignored, as the protocol asks
+    }
+  }
+
+  /** @param {StateChange} change */
+  #setState(change) {
+    this.state = change.state;
+    this.emit('state', change);
+  }
+}

@@ -1,0 +1,88 @@
+// The control bar and the keyboard: M mute, V camera, C chat, L leave,
+// F full screen, ? help.
+import { byId, setIcon } from './dom.js';
+
+/**
+ * @typedef {import('../i18n.js').I18n} I18n
+ * @typedef {'mic' | 'cam' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen'} Action
+ */
+
+/** Keys to actions; letters in either case. */
+const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', c: 'chat', l: 'leave', f: 'fullscreen', '?': 'help' });
+
+export class Controls {
+  mic = true;
+  cam = true;
+  hasAudio = true;
+  hasVideo = true;
+
+  /**
+   * @param {object} o
+   * @param {I18n} o.i18n
+   * @param {(action: Action) => void} o.onAction
+   * @param {() => boolean} o.active  shortcuts work only in a call
+   */
+  constructor({ i18n, onAction, active }) {
+    this.i18n = i18n;
+    this.root = byId('controls');
+    for (const b of this.root.querySelectorAll('button[data-action]')) {
+      b.addEventListener('click', () => onAction(/** @type {Action} */ (/** @type {HTMLElement} */ (b).dataset.action)));
+    }
+    document.addEventListener('keydown', (e) => {
+      if (!active() || e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+      const target = /** @type {HTMLElement | null} */ (e.target);
+      if (target?.closest('input, textarea, select, [contenteditable], dialog[open]')) return;
+      const action = KEYS[e.key.toLowerCase()] ?? KEYS[e.key];
+      if (!action) return;
+      e.preventDefault();
+      onAction(action);
+    });
+    i18n.on('change', () => this.render());
+  }
+
+  /**
+   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean }} s
+   */
+  set(s) {
+    Object.assign(this, s);
+    this.render();
+  }
+
+  /** @param {number} unread @param {boolean} open */
+  setChat(unread, open) {
+    const badge = byId('unread');
+    badge.hidden = unread === 0;
+    badge.textContent = unread > 99 ? '99+' : String(unread);
+    const b = this.#button('chat');
+    b.setAttribute('aria-pressed', String(open));
+    const t = this.i18n.t.bind(this.i18n);
+    b.setAttribute('aria-label', unread ? t('controls.chatUnread', { n: unread }) : t('controls.chat'));
+  }
+
+  render() {
+    const t = this.i18n.t.bind(this.i18n);
+    const mic = this.#button('mic');
+    const micOff = !this.mic || !this.hasAudio;
+    mic.dataset.off = String(micOff);
+    mic.setAttribute('aria-pressed', String(micOff));
+    mic.disabled = !this.hasAudio;
+    setIcon(mic.querySelector('svg'), micOff ? 'mic-off' : 'mic');
+    /** @type {HTMLElement} */ (mic.querySelector('span')).textContent = !this.hasAudio ? t('controls.noMic') : micOff ? t('controls.unmute') : t('controls.mute');
+    mic.title = `${micOff ? t('controls.unmute') : t('controls.mute')} (M)`;
+    const cam = this.#button('cam');
+    const camOff = !this.cam || !this.hasVideo;
+    cam.dataset.off = String(camOff);
+    cam.setAttribute('aria-pressed', String(camOff));
+    setIcon(cam.querySelector('svg'), camOff ? 'cam-off' : 'cam');
+    /** @type {HTMLElement} */ (cam.querySelector('span')).textContent = camOff ? t('controls.camOn') : t('controls.camOff');
+    cam.title = `${camOff ? t('controls.camOn') : t('controls.camOff')} (V)`;
+    this.#button('chat').title = `${t('controls.chat')} (C)`;
+    this.#button('leave').title = `${t('controls.leave')} (L)`;
+    this.#button('help').title = `${t('controls.help')} (?)`;
+  }
+
+  /** @param {Action} action */
+  #button(action) {
+    return /** @type {HTMLButtonElement} */ (this.root.querySelector(`button[data-action="${action}"]`));
+  }
+}

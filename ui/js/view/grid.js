@@ -1,0 +1,164 @@
+// The tiles of a call: ours first, then one per peer, reflowing for 1 to 6
+// people; alone, an invite card takes the second place.
+import { h, icon } from './dom.js';
+import { Tile } from './tile.js';
+
+/**
+ * @typedef {import('../i18n.js').I18n} I18n
+ * @typedef {import('../call.js').PeerView} PeerView
+ * @typedef {import('../call.js').LocalView} LocalView
+ */
+
+export class Grid {
+  /** @type {Map<string, Tile>} */
+  #tiles = new Map();
+  /** @type {Tile | null} */
+  #local = null;
+  #sinkId = '';
+
+  /**
+   * @param {HTMLElement} root
+   * @param {object} o
+   * @param {I18n} o.i18n
+   * @param {(id: string) => Promise<RTCStatsReport | null>} o.stats
+   * @param {() => string} o.inviteLink
+   * @param {() => void} o.onCopyInvite
+   * @param {() => void} o.onBlocked  a tile's sound needs a click to start
+   */
+  constructor(root, { i18n, stats, inviteLink, onCopyInvite, onBlocked }) {
+    this.root = root;
+    this.i18n = i18n;
+    this.stats = stats;
+    this.inviteLink = inviteLink;
+    this.onBlocked = onBlocked;
+    this.waitingTitle = h('h2');
+    this.waitingText = h('p');
+    this.waitingLink = h('code');
+    this.waitingCopy = h('span');
+    this.waiting = h('div', { class: 'waiting', role: 'status' },
+      h('div', {}, this.waitingTitle, this.waitingText,
+        h('div', { class: 'link' }, this.waitingLink,
+          h('button', { type: 'button', class: 'btn', onclick: onCopyInvite }, icon('copy'), this.waitingCopy))));
+    i18n.on('change', () => this.render());
+    new ResizeObserver(() => this.#layout()).observe(root);
+  }
+
+  /** Number of remote tiles. */
+  get size() { return this.#tiles.size; }
+
+  /** @param {LocalView} local @param {string} name */
+  setLocal(local, name) {
+    if (!this.#local) {
+      this.#local = new Tile({ id: 'local', local: true, i18n: this.i18n });
+      this.root.prepend(this.#local.el);
+    }
+    this.#local.update({ name, state: 'connected', mic: local.mic, cam: local.cam, stream: local.hasVideo ? local.stream : null });
+    this.#reflow();
+  }
+
+  /** @param {PeerView} p */
+  upsert(p) {
+    let tile = this.#tiles.get(p.id);
+    if (!tile) {
+      const id = p.id;
+      tile = new Tile({ id, local: false, i18n: this.i18n, stats: () => this.stats(tile?.id ?? id), onBlocked: this.onBlocked });
+      this.#tiles.set(id, tile);
+      this.root.insertBefore(tile.el, this.waiting.isConnected ? this.waiting : null);
+      if (this.#sinkId) tile.setSink(this.#sinkId);
+    }
+    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream });
+    this.#reflow();
+  }
+
+  /** @param {string} id */
+  remove(id) {
+    const tile = this.#tiles.get(id);
+    if (!tile) return;
+    this.#tiles.delete(id);
+    tile.remove();
+    this.#reflow();
+  }
+
+  /** A peer got a new id: keep its tile. */
+  rekey(/** @type {string} */ from, /** @type {string} */ to) {
+    const tile = this.#tiles.get(from);
+    if (!tile || this.#tiles.has(to)) return;
+    this.#tiles.delete(from);
+    tile.id = to;
+    tile.el.dataset.peer = to;
+    this.#tiles.set(to, tile);
+  }
+
+  /** @param {string} deviceId */
+  async setSink(deviceId) {
+    this.#sinkId = deviceId;
+    await Promise.all([...this.#tiles.values()].map((t) => t.setSink(deviceId)));
+  }
+
+  /** Sound on for every tile (after a click allowed it). */
+  unmuteAll() {
+    for (const t of this.#tiles.values()) {
+      t.video.muted = false;
+      t.video.play().catch(() => {});
+    }
+  }
+
+  /** Full screen for the focused tile, or the first remote one. */
+  fullscreenFocused() {
+    const focused = document.activeElement?.closest?.('.tile');
+    const tile = [...this.#tiles.values(), this.#local].find((t) => t && t.el === focused)
+      ?? [...this.#tiles.values()][0] ?? this.#local;
+    tile?.fullscreen();
+  }
+
+  clear() {
+    for (const t of this.#tiles.values()) t.remove();
+    this.#tiles.clear();
+    this.#local?.remove();
+    this.#local = null;
+    this.waiting.remove();
+    this.#reflow();
+  }
+
+  render() {
+    const t = this.i18n.t.bind(this.i18n);
+    this.waitingTitle.textContent = t('waiting.title');
+    this.waitingText.textContent = t('waiting.text');
+    this.waitingLink.textContent = this.inviteLink();
+    this.waitingCopy.textContent = t('waiting.copy');
+    for (const tile of this.#tiles.values()) tile.render();
+    this.#local?.render();
+  }
+
+  #reflow() {
+    const alone = this.#tiles.size === 0 && this.#local !== null;
+    if (alone && !this.waiting.isConnected) {
+      this.root.append(this.waiting);
+      this.render();
+    } else if (!alone) {
+      this.waiting.remove();
+    }
+    const cells = this.root.children.length;
+    this.root.dataset.count = String(Math.max(1, Math.min(6, cells)));
+    this.#layout();
+  }
+
+  /** Size the cells: the column count that gives the biggest 16:9 tiles. */
+  #layout() {
+    const n = Math.max(1, this.root.children.length);
+    const { width, height } = this.root.getBoundingClientRect();
+    if (!width || !height) return;
+    const gap = 12;
+    let best = { w: 0, h: 0 };
+    for (let cols = 1; cols <= n; cols++) {
+      const rows = Math.ceil(n / cols);
+      let w = (width - gap * (cols - 1)) / cols;
+      let h = (w * 9) / 16;
+      const maxH = (height - gap * (rows - 1)) / rows;
+      if (h > maxH) { h = maxH; w = (h * 16) / 9; }
+      if (w > best.w) best = { w, h };
+    }
+    this.root.style.setProperty('--tile-w', `${Math.floor(best.w)}px`);
+    this.root.style.setProperty('--tile-h', `${Math.floor(best.h)}px`);
+  }
+}

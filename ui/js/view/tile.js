@@ -1,0 +1,154 @@
+// One person's tile: video (or their initials when the camera is off), name,
+// mute badge, connection state, full screen and a connection-details panel.
+import { h, icon, initials, hueOf } from './dom.js';
+import { StatsSampler } from '../stats.js';
+
+/**
+ * @typedef {import('../i18n.js').I18n} I18n
+ * @typedef {import('../call.js').PeerView} PeerView
+ * @typedef {import('../stats.js').StatsSummary} StatsSummary
+ * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null }} TileState
+ */
+
+export class Tile {
+  /** @type {TileState} */
+  state = { name: '', state: 'connecting', mic: true, cam: true, stream: null };
+  #sampler = new StatsSampler();
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #statsTimer;
+
+  /**
+   * @param {object} o
+   * @param {string} o.id
+   * @param {boolean} o.local
+   * @param {I18n} o.i18n
+   * @param {() => Promise<RTCStatsReport | null>} [o.stats]
+   * @param {(video: HTMLVideoElement) => void} [o.onBlocked]  autoplay with sound was refused
+   */
+  constructor({ id, local, i18n, stats, onBlocked }) {
+    this.id = id;
+    this.local = local;
+    this.i18n = i18n;
+    this.statsSource = stats;
+    this.onBlocked = onBlocked;
+    this.video = h('video', { autoplay: true, playsinline: true });
+    this.video.muted = local; // never hear yourself
+    this.avatar = h('div', { class: 'avatar', 'aria-hidden': 'true' });
+    this.pill = h('span', { class: 'pill state', role: 'status' });
+    this.nameText = h('span');
+    this.muteIcon = icon('mic-off');
+    this.statsBtn = h('button', { type: 'button', class: 'tile-btn', 'aria-expanded': 'false', onclick: () => this.toggleStats() }, icon('stats'));
+    this.fullBtn = h('button', { type: 'button', class: 'tile-btn', onclick: () => this.fullscreen() }, icon('full'));
+    this.panel = h('div', { class: 'stats-panel', hidden: true });
+    this.el = h('figure', { class: `tile${local ? ' local' : ''}`, tabindex: '0', dataset: { peer: id } },
+      this.video,
+      this.avatar,
+      h('div', { class: 'tile-top' }, this.pill, h('span', { class: 'spacer' }), local ? null : this.statsBtn, this.fullBtn),
+      h('figcaption', { class: 'tile-bar' }, h('span', { class: 'tile-name' }, this.muteIcon, this.nameText)),
+      this.panel);
+    this.el.addEventListener('dblclick', () => this.fullscreen());
+    this.render();
+  }
+
+  /** @param {Partial<TileState>} change */
+  update(change) {
+    const streamChanged = 'stream' in change && change.stream !== this.state.stream;
+    Object.assign(this.state, change);
+    if (streamChanged) this.#attach(this.state.stream);
+    else if (this.state.stream && this.video.paused) this.#play();
+    this.render();
+  }
+
+  /** Re-render texts (also after a language change). */
+  render() {
+    const { name, state, mic, cam, stream } = this.state;
+    const t = this.i18n.t.bind(this.i18n);
+    const shown = this.local ? t('tile.you', { name }) : name || t('tile.someone');
+    const hasVideo = Boolean(stream?.getVideoTracks().some((tr) => tr.readyState === 'live'));
+    this.el.dataset.state = this.local ? 'connected' : state;
+    this.el.dataset.muted = String(!mic);
+    this.el.dataset.cam = cam ? 'on' : 'off';
+    this.el.dataset.video = hasVideo ? 'some' : 'none';
+    this.nameText.textContent = shown;
+    this.muteIcon.style.display = mic ? 'none' : '';
+    this.avatar.textContent = initials(name || '?');
+    this.avatar.style.setProperty('--avatar', hueOf(name));
+    this.pill.textContent = t(`peer.${state}`);
+    this.el.setAttribute('aria-label', [shown, mic ? '' : t('tile.muted'), cam ? '' : t('tile.camOff'), this.local ? '' : t(`peer.${state}`)].filter(Boolean).join(', '));
+    this.statsBtn.setAttribute('aria-label', t('tile.details'));
+    this.statsBtn.title = t('tile.details');
+    this.fullBtn.setAttribute('aria-label', t('tile.fullscreen'));
+    this.fullBtn.title = t('tile.fullscreen');
+    if (!this.panel.hidden) this.#refreshStats();
+  }
+
+  /** Play through this speaker, where the browser can choose. */
+  async setSink(/** @type {string} */ deviceId) {
+    const v = /** @type {HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }} */ (this.video);
+    if (!this.local && typeof v.setSinkId === 'function') await v.setSinkId(deviceId).catch(() => {});
+  }
+
+  fullscreen() {
+    if (document.fullscreenElement === this.el) document.exitFullscreen().catch(() => {});
+    else this.el.requestFullscreen?.().catch(() => {});
+  }
+
+  toggleStats() {
+    const open = this.panel.hidden;
+    this.panel.hidden = !open;
+    this.statsBtn.setAttribute('aria-expanded', String(open));
+    clearInterval(this.#statsTimer);
+    if (open) {
+      this.#refreshStats();
+      this.#statsTimer = setInterval(() => this.#refreshStats(), 1000);
+    }
+  }
+
+  remove() {
+    clearInterval(this.#statsTimer);
+    this.video.srcObject = null;
+    this.el.remove();
+  }
+
+  /** @param {MediaStream | null} stream */
+  #attach(stream) {
+    this.video.srcObject = stream;
+    if (stream) {
+      // A stream gains its tracks one by one; re-render as they come.
+      stream.addEventListener('addtrack', () => this.render());
+      stream.addEventListener('removetrack', () => this.render());
+      this.#play();
+    }
+  }
+
+  #play() {
+    this.video.play().catch((e) => {
+      if (e?.name === 'NotAllowedError' && !this.video.muted) {
+        this.video.muted = true;
+        this.video.play().catch(() => {});
+        this.onBlocked?.(this.video);
+      }
+    });
+  }
+
+  async #refreshStats() {
+    const report = await this.statsSource?.().catch(() => null);
+    if (!report || this.panel.hidden) return;
+    const s = this.#sampler.sample(report);
+    const t = this.i18n.t.bind(this.i18n);
+    const dash = '—';
+    /** @type {[string, string][]} */
+    const rows = [
+      [t('stats.rtt'), s.rttMs == null ? dash : `${s.rttMs} ms`],
+      [t('stats.in'), `${s.inKbps} kbit/s`],
+      [t('stats.out'), `${s.outKbps} kbit/s`],
+      [t('stats.loss'), s.lossPct == null ? dash : `${s.lossPct} %`],
+      [t('stats.resolution'), s.resolution ? `${s.resolution}${s.fps != null ? ` @ ${s.fps}` : ''}` : dash],
+      [t('stats.codec'), [s.videoCodec, s.audioCodec].filter(Boolean).join(' / ') || dash],
+      [t('stats.route'), s.candidateType || dash],
+    ];
+    const dl = h('dl');
+    for (const [k, v] of rows) dl.append(h('dt', { text: k }), h('dd', { text: v }));
+    this.panel.replaceChildren(dl);
+  }
+}
