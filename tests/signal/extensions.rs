@@ -23,10 +23,16 @@ async fn welcome_and_member_list() {
 
     let (_b, wb) = server.joined("bob", "room").await;
     assert_eq!(wb["count"], 2);
-    assert_eq!(wb["members"], json!([{"peer_id": wa["peer_id"], "user_id": "alice"}]));
+    assert_eq!(wb["members"], json!([{"peer_id": wa["peer_id"], "user_id": "alice", "version": 1}]));
     let notice = a.expect("join").await;
     assert_eq!(notice["peer_id"], wb["peer_id"]);
     assert_eq!(notice["user_id"], "bob");
+    assert_eq!(notice["version"], 1);
+    // A seed client's entry carries no version: it speaks no extensions.
+    let mut seed = server.client().await;
+    let ws = seed.join_seed("carol", "room").await;
+    assert_eq!(a.expect("join").await.get("version"), None);
+    assert_eq!(ws["members"][1], json!({"peer_id": wb["peer_id"], "user_id": "bob", "version": 1}));
 }
 
 /// `from` is stamped by the server; a `from` the client sends is ignored.

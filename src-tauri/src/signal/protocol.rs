@@ -220,6 +220,10 @@ fn truncate(s: &str, max_chars: usize) -> String {
 pub struct MemberInfo {
     pub peer_id: String,
     pub user_id: String,
+    /// The protocol version the member joined with; absent for seed clients,
+    /// which speak none of the extensions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 /// Why a peer left its room; sent in `exit_room`.
@@ -263,6 +267,8 @@ pub enum ServerMessage<'a> {
         viewer: &'a str,
         peer_id: &'a str,
         user_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<u32>,
     },
     /// The seed's notice to the remaining members.
     ExitRoom {

@@ -120,6 +120,8 @@ struct Peer {
     outbox: mpsc::Sender<Utf8Bytes>,
     mailbox: Mailbox,
     resume_token: String,
+    /// The protocol version it joined with, if any.
+    version: Option<u32>,
     /// Spoke protocol version 1 or later, so it can resume.
     resumable: bool,
     generation: u64,
@@ -298,7 +300,11 @@ impl State {
     fn member_infos(&self, ids: &[String]) -> Vec<MemberInfo> {
         ids.iter()
             .filter_map(|id| {
-                self.peers.get(id).map(|p| MemberInfo { peer_id: id.clone(), user_id: p.user_id.clone() })
+                self.peers.get(id).map(|p| MemberInfo {
+                    peer_id: id.clone(),
+                    user_id: p.user_id.clone(),
+                    version: p.version,
+                })
             })
             .collect()
     }
@@ -384,6 +390,7 @@ impl State {
                 outbox,
                 mailbox: mailbox.clone(),
                 resume_token: resume_token.clone(),
+                version: join.version,
                 resumable: join.version.is_some_and(|v| v >= 1),
                 generation: 0,
                 attached: true,
@@ -412,6 +419,7 @@ impl State {
             viewer: &join.user_id,
             peer_id: &attached.peer_id,
             user_id: &join.user_id,
+            version: join.version,
         };
         let text = Utf8Bytes::from(notice.to_json());
         self.queue_to_others(&attached.peer_id, &text, sends);
