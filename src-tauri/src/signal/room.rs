@@ -1,10 +1,14 @@
 //! Rooms and their members: the state machine that every connection drives.
 //!
 //! One `std::sync::Mutex` guards all rooms. It is held only to read or change
-//! membership and to copy out the recipients' queues (microseconds), never
-//! across an `.await`; messages are sent after it is released. Each peer has a
-//! bounded queue: a send that finds it full disconnects that peer as too slow,
-//! so one stalled reader never holds up its room.
+//! membership and to put messages into the recipients' queues with
+//! `try_send`, which never waits (microseconds), and never across an
+//! `.await`. Queuing under the lock is what keeps every queue in the order
+//! the room changed: sent after it, a relay or `exit_room` from another
+//! thread could overtake a joiner's `welcome`, leaving it a member list
+//! with someone already gone. Each peer has a bounded queue: a send that
+//! finds it full disconnects that peer as too slow, so one stalled reader
+//! never holds up its room.
 //!
 //! The queue belongs to the peer, not to its socket: when a socket drops and
 //! the peer resumes on a new one within the grace period, what was queued in
@@ -129,7 +133,8 @@ struct Peer {
     kick: watch::Sender<Option<Kick>>,
 }
 
-/// Messages decided under the lock, sent after it.
+/// Messages decided under the lock, queued by `State::deliver` before it is
+/// released.
 type Sends = Vec<(String, mpsc::Sender<Utf8Bytes>, Utf8Bytes)>;
 
 impl Registry {
@@ -166,14 +171,12 @@ impl Registry {
     /// The joiner's first queued message is its `welcome`.
     pub fn join(&self, join: &Join) -> Result<Attached, JoinError> {
         let mut sends = Sends::new();
-        let attached = {
-            let mut state = self.lock();
-            match state.resume(join, &mut sends) {
-                Some(attached) => attached,
-                None => state.join(join, &mut sends)?,
-            }
+        let mut state = self.lock();
+        let attached = match state.resume(join, &mut sends) {
+            Some(attached) => attached,
+            None => state.join(join, &mut sends)?,
         };
-        self.deliver(sends);
+        state.deliver(sends);
         Ok(attached)
     }
 
@@ -187,8 +190,8 @@ impl Registry {
         // Serialized once, before the lock, and shared by every recipient.
         let text = Utf8Bytes::from(protocol::relay_json(relay.kind, &from.room_id, &from.peer_id, relay));
         let mut sends = Sends::new();
+        let mut state = self.lock();
         {
-            let state = self.lock();
             let room = state.current(from).ok_or(RelayError::NotJoined)?;
             match &relay.to {
                 Some(to) => {
@@ -204,7 +207,7 @@ impl Registry {
                 }
             }
         }
-        self.deliver(sends);
+        state.deliver(sends);
         Ok(())
     }
 
@@ -212,13 +215,11 @@ impl Registry {
     /// a peer that cannot resume). Does nothing if `at` is no longer current.
     pub fn leave(&self, at: &Attached, reason: LeaveReason) {
         let mut sends = Sends::new();
-        {
-            let mut state = self.lock();
-            if state.current(at).is_some() {
-                state.remove(&at.peer_id, reason, &mut sends);
-            }
+        let mut state = self.lock();
+        if state.current(at).is_some() {
+            state.remove(&at.peer_id, reason, &mut sends);
         }
-        self.deliver(sends);
+        state.deliver(sends);
     }
 
     /// The peer's socket dropped. A resumable peer keeps its place and the room
@@ -227,8 +228,8 @@ impl Registry {
     /// leaves at once.
     pub fn detach(&self, at: &Attached) -> bool {
         let mut sends = Sends::new();
+        let mut state = self.lock();
         let kept = {
-            let mut state = self.lock();
             let resumable = match state.peers.get_mut(&at.peer_id) {
                 Some(peer) if peer.generation == at.generation && peer.attached => {
                     peer.attached = !peer.resumable;
@@ -246,28 +247,28 @@ impl Registry {
             }
             resumable
         };
-        self.deliver(sends);
+        state.deliver(sends);
         kept
     }
 
     /// End the grace period of a detached peer that did not come back.
     pub fn expire(&self, peer_id: &str, generation: u64) {
         let mut sends = Sends::new();
-        {
-            let mut state = self.lock();
-            let due = matches!(state.peers.get(peer_id),
-                Some(p) if p.generation == generation && !p.attached);
-            if due {
-                state.remove(peer_id, LeaveReason::Dropped, &mut sends);
-            }
+        let mut state = self.lock();
+        let due = matches!(state.peers.get(peer_id),
+            Some(p) if p.generation == generation && !p.attached);
+        if due {
+            state.remove(peer_id, LeaveReason::Dropped, &mut sends);
         }
-        self.deliver(sends);
+        state.deliver(sends);
     }
+}
 
-    /// Send what was decided under the lock. A full queue means its peer is
-    /// not keeping up: it is cut off and removed, which may queue more
+impl State {
+    /// Queue what was decided, still under the lock. A full queue means its
+    /// peer is not keeping up: it is cut off and removed, which may queue more
     /// notices, so this works through a list until nothing is left.
-    fn deliver(&self, mut sends: Sends) {
+    fn deliver(&mut self, mut sends: Sends) {
         while !sends.is_empty() {
             let mut slow = Vec::new();
             for (peer_id, outbox, text) in sends.drain(..) {
@@ -275,22 +276,16 @@ impl Registry {
                     slow.push(peer_id);
                 }
             }
-            if slow.is_empty() {
-                break;
-            }
-            let mut state = self.lock();
             for peer_id in slow {
-                if let Some(peer) = state.peers.get(&peer_id) {
+                if let Some(peer) = self.peers.get(&peer_id) {
                     tracing::info!(peer = %peer_id, "peer too slow: queue full, disconnecting");
                     peer.kick.send_replace(Some(Kick::Slow));
-                    state.remove(&peer_id, LeaveReason::Slow, &mut sends);
+                    self.remove(&peer_id, LeaveReason::Slow, &mut sends);
                 }
             }
         }
     }
-}
 
-impl State {
     fn current(&self, at: &Attached) -> Option<&Room> {
         let peer = self.peers.get(&at.peer_id)?;
         (peer.generation == at.generation).then_some(())?;
