@@ -47,8 +47,11 @@ bench-call: deps
 	$(CARGO) build --bin lancall
 	node bench/call-setup.mjs
 
+# Installable .deb and .rpm (tauri.conf.json bundle.targets) into
+# target/release/bundle/, then their sizes.
 bundle: deps
 	npx tauri build
+	@ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
 
 clean:
 	$(CARGO) clean

@@ -7,13 +7,13 @@ use std::process::{Child, Command, Stdio};
 use crate::support::{close_code, http_get, join, Running};
 
 /// A private X display for the test, on a display number Xvfb picks.
-struct Xvfb {
+pub(crate) struct Xvfb {
     child: Child,
-    display: String,
+    pub(crate) display: String,
 }
 
 impl Xvfb {
-    fn start() -> Option<Xvfb> {
+    pub(crate) fn start() -> Option<Xvfb> {
         let (mut reader, writer) = std::io::pipe().ok()?;
         let child = Command::new("Xvfb")
             .args(["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])

@@ -2,5 +2,6 @@
 //! app in a real window under Xvfb, each stopped by a signal.
 
 mod app_window;
+mod media_permissions;
 mod serve_cli;
 mod support;

@@ -5,6 +5,8 @@
 mod commands;
 mod error;
 pub mod host;
+mod media_probe;
+pub mod permissions;
 
 use std::process::ExitCode;
 
@@ -32,11 +34,19 @@ pub fn run(port: u16) -> ExitCode {
         }
     };
     tracing::info!("{}", crate::cli::banner(server.addr()));
-    let app = tauri::Builder::default()
+    let context = tauri::generate_context!();
+    let own_origins = permissions::OwnOrigins::from_config(context.config());
+    let mut builder = tauri::Builder::default()
         .plugin(tauri_plugin_shell::init())
         .manage(server)
         .invoke_handler(tauri::generate_handler![commands::server_info])
+        .on_permission_request(permissions::on_request(own_origins));
+    if media_probe::wanted() {
+        builder = builder.on_page_load(media_probe::on_page_load);
+    }
+    let app = builder
         .setup(move |app| {
+            permissions::enable_media(app.handle());
             // Ctrl-C or SIGTERM quits like closing the window does, so the
             // server still tells its peers.
             let handle = app.handle().clone();
@@ -46,7 +56,7 @@ pub fn run(port: u16) -> ExitCode {
             });
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context);
     let app = match app {
         Ok(app) => app,
         Err(e) => {
