@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::signal;
 
+/// The seed's port, tried first by `serve` and by a hosting app.
+pub const DEFAULT_PORT: u16 = 8070;
+
 /// lancall: video calls on your LAN, with no internet and no accounts.
 ///
 /// Run with no command to open the app, which can host a call or join one.
@@ -19,7 +22,7 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Port the app's own call server tries first (the next free one is used
     /// if it is taken; 0 picks any).
-    #[arg(long, global = false, default_value_t = crate::app::DEFAULT_PORT)]
+    #[arg(long, global = false, default_value_t = DEFAULT_PORT)]
     pub port: u16,
 }
 
@@ -96,7 +99,13 @@ impl ServeArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        #[cfg(feature = "app")]
         None => crate::app::run(cli.port),
+        #[cfg(not(feature = "app"))]
+        None => {
+            eprintln!("lancall: this build has no window (built without the `app` feature); run `lancall serve`.");
+            ExitCode::from(2)
+        }
         Some(Command::Serve(args)) => serve(args),
     }
 }

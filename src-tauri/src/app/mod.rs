@@ -14,7 +14,7 @@ pub use error::{Error, Result};
 pub use host::HostedServer;
 
 /// The port the app tries first: the seed's, so old pages keep working.
-pub const DEFAULT_PORT: u16 = 8070;
+pub use crate::cli::DEFAULT_PORT;
 
 /// Open the window and serve until the person quits.
 pub fn run(port: u16) -> ExitCode {
