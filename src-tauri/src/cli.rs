@@ -1,5 +1,5 @@
-//! The command line: no subcommand opens the app; `serve` runs the
-//! signaling server headless.
+//! The command line: no subcommand opens the app; `host` and `join` open it
+//! straight into a call; `serve` runs the signaling server headless.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -28,9 +28,44 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the app and host a call: the call server starts on this machine
+    /// (port 8070 or the next free one) and the window joins the room.
+    Host(HostArgs),
+    /// Open the app and join the call an invite link points at, e.g.
+    /// `lancall join http://192.168.1.5:8070/#room=calm-otter-42`.
+    Join(JoinArgs),
     /// Run the signaling server without a window, for an always-on host or a
     /// machine with no display. Browsers can join at the printed address.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HostArgs {
+    /// Room to host; a name easy to say aloud is made up if none is given.
+    #[arg(long, short, value_parser = room_id)]
+    pub room: Option<String>,
+    /// Port to try first; the next free one is used if it is taken.
+    #[arg(long, short, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Your name in the call (else the one saved in the app).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JoinArgs {
+    /// The invite link (http://HOST:PORT/#room=ROOM), or HOST:PORT/ROOM.
+    #[arg(value_name = "INVITE_LINK")]
+    pub invite: String,
+    /// Your name in the call (else the link's or the one saved in the app).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+fn room_id(s: &str) -> Result<String, String> {
+    let room = s.trim();
+    signal::protocol::validate_room_id(room, 64).map_err(|e| e.to_string())?;
+    Ok(room.to_owned())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -99,14 +134,30 @@ impl ServeArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Serve(args)) => serve(args),
         #[cfg(feature = "app")]
-        None => crate::app::run(cli.port),
+        None => crate::app::run(crate::app::Launch::Lobby { name: None }, cli.port),
+        #[cfg(feature = "app")]
+        Some(Command::Host(args)) => {
+            let room = args.room.unwrap_or_else(crate::app::launch::spoken_room_name);
+            crate::app::run(crate::app::Launch::Host { room, name: args.name }, args.port)
+        }
+        #[cfg(feature = "app")]
+        Some(Command::Join(args)) => match crate::app::launch::parse_invite(&args.invite) {
+            Ok(invite) => crate::app::run(
+                crate::app::Launch::Join { host: invite.host, room: invite.room, name: args.name.or(invite.name) },
+                cli.port,
+            ),
+            Err(e) => {
+                eprintln!("lancall join: {e}");
+                ExitCode::from(2)
+            }
+        },
         #[cfg(not(feature = "app"))]
-        None => {
+        Some(Command::Host(_) | Command::Join(_)) | None => {
             eprintln!("lancall: this build has no window (built without the `app` feature); run `lancall serve`.");
             ExitCode::from(2)
         }
-        Some(Command::Serve(args)) => serve(args),
     }
 }
 

@@ -1,12 +1,26 @@
-//! Commands the client calls through Tauri's IPC.
+//! Commands the client calls through Tauri's IPC. Each is small: the work
+//! lives in the module it belongs to (hosting, settings, launch).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
 
-use super::HostedServer;
+use super::error::{Error, Result};
+use super::launch::Launch;
+use super::settings::Settings;
+use super::Hosting;
 use crate::signal::lan;
 
+/// Longest text made into a QR code: an invite link is far shorter, and the
+/// code stays scannable from a screen.
+const MAX_QR_CHARS: usize = 1024;
+/// Longest window title kept.
+const MAX_TITLE_CHARS: usize = 200;
+
 /// Where this app's own server listens.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct ServerInfo {
     pub port: u16,
     /// The client in this window connects here.
@@ -16,9 +30,109 @@ pub struct ServerInfo {
     pub lan_urls: Vec<String>,
 }
 
+impl ServerInfo {
+    fn of(addr: SocketAddr) -> ServerInfo {
+        let port = addr.port();
+        let lan_urls = lan::addresses().iter().map(|ip| format!("http://{}/", SocketAddr::new(*ip, port))).collect();
+        ServerInfo { port, ws_url: format!("ws://127.0.0.1:{port}/ws"), lan_urls }
+    }
+}
+
+/// What the command line asked for (`lancall host`, `lancall join`).
 #[tauri::command]
-pub fn server_info(server: tauri::State<'_, HostedServer>) -> ServerInfo {
-    let port = server.addr().port();
-    let lan_urls = lan::addresses().iter().map(|ip| format!("http://{ip}:{port}/")).collect();
-    ServerInfo { port, ws_url: format!("ws://127.0.0.1:{port}/ws"), lan_urls }
+pub fn launch(launch: State<'_, Launch>) -> Launch {
+    launch.inner().clone()
+}
+
+/// Start hosting (or keep hosting) and say where.
+#[tauri::command]
+pub fn host_start(hosting: State<'_, Hosting>, port: Option<u16>) -> Result<ServerInfo> {
+    hosting.start(port).map(ServerInfo::of)
+}
+
+/// Stop hosting; peers are told before this returns. Off the GUI thread,
+/// since the server gets a grace period to close every socket.
+#[tauri::command]
+pub async fn host_stop<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    tauri::async_runtime::spawn_blocking(move || app.state::<Hosting>().stop())
+        .await
+        .map_err(|e| Error::Task(e.to_string()))
+}
+
+/// Where the server listens, or null when not hosting.
+#[tauri::command]
+pub fn server_info(hosting: State<'_, Hosting>) -> Option<ServerInfo> {
+    hosting.addr().map(ServerInfo::of)
+}
+
+fn settings_path<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
+    let dir = app.path().app_config_dir().map_err(|e| Error::NoConfigDir(e.to_string()))?;
+    Ok(dir.join("settings.json"))
+}
+
+/// The stored settings, or the defaults.
+#[tauri::command]
+pub fn settings_load<R: Runtime>(app: AppHandle<R>) -> Result<Settings> {
+    Ok(Settings::load(&settings_path(&app)?))
+}
+
+/// Store the settings the client holds.
+#[tauri::command]
+pub fn settings_save<R: Runtime>(app: AppHandle<R>, settings: Settings) -> Result<()> {
+    settings.save(&settings_path(&app)?)?;
+    Ok(())
+}
+
+/// `text` as a QR code, in SVG.
+#[tauri::command]
+pub fn invite_qr(text: String) -> Result<String> {
+    qr_svg(&text)
+}
+
+/// The window's title (the room, while in a call).
+#[tauri::command]
+pub fn set_window_title<R: Runtime>(window: WebviewWindow<R>, title: String) -> Result<()> {
+    let title: String = title.chars().filter(|c| !c.is_control()).take(MAX_TITLE_CHARS).collect();
+    window.set_title(&title).map_err(|e| Error::Window(e.to_string()))
+}
+
+pub fn qr_svg(text: &str) -> Result<String> {
+    let chars = text.chars().count();
+    if chars > MAX_QR_CHARS {
+        return Err(Error::QrTooLong { chars, max: MAX_QR_CHARS });
+    }
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| Error::Qr(e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An invite link becomes an SVG QR code; an over-long text is refused.
+    #[test]
+    fn qr_codes() {
+        let svg = qr_svg("http://192.168.1.5:8070/#room=calm-otter-42").unwrap();
+        assert!(svg.starts_with("<?xml") && svg.contains("<svg") && svg.contains("</svg>"), "{svg}");
+        assert!(svg.len() > 500, "a real code has many modules");
+        assert!(matches!(qr_svg(&"x".repeat(MAX_QR_CHARS + 1)), Err(Error::QrTooLong { .. })));
+    }
+
+    /// Server info gives a loopback socket for the window and LAN pages for others.
+    #[test]
+    fn server_info_addresses() {
+        let info = ServerInfo::of("0.0.0.0:8071".parse().unwrap());
+        assert_eq!(info.port, 8071);
+        assert_eq!(info.ws_url, "ws://127.0.0.1:8071/ws");
+        for url in &info.lan_urls {
+            assert!(url.starts_with("http://") && url.ends_with(":8071/"), "{url}");
+        }
+    }
 }

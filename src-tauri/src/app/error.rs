@@ -8,6 +8,18 @@ pub enum Error {
     Bind { port: u16, source: std::io::Error },
     #[error("cannot start the server's runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("this system has no folder for app settings: {0}")]
+    NoConfigDir(String),
+    #[error(transparent)]
+    Settings(#[from] super::settings::Error),
+    #[error("cannot make a QR code of {chars} characters (at most {max})")]
+    QrTooLong { chars: usize, max: usize },
+    #[error("cannot make a QR code: {0}")]
+    Qr(String),
+    #[error("the window is gone: {0}")]
+    Window(String),
+    #[error("a background task failed: {0}")]
+    Task(String),
 }
 
 impl Serialize for Error {

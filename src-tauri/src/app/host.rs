@@ -14,6 +14,52 @@ use crate::signal;
 /// How many ports after the preferred one to try before taking any free one.
 const PORT_TRIES: u16 = 20;
 
+/// The app's hosting switch: no server until the person hosts, one server
+/// while they do, none again after they stop. Shared by the commands and the
+/// app's exit.
+pub struct Hosting {
+    preferred_port: u16,
+    config: signal::Config,
+    server: Mutex<Option<HostedServer>>,
+}
+
+impl Hosting {
+    /// Not hosting yet; hosting will try `preferred_port` first.
+    pub fn new(preferred_port: u16, config: signal::Config) -> Hosting {
+        Hosting { preferred_port, config, server: Mutex::new(None) }
+    }
+
+    /// Start hosting (on `port`, else the preferred one, or the next free
+    /// port after it), or return where the running server listens.
+    pub fn start(&self, port: Option<u16>) -> Result<SocketAddr> {
+        let mut server = self.server.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(running) = server.as_ref() {
+            return Ok(running.addr());
+        }
+        let started = HostedServer::start(port.unwrap_or(self.preferred_port), self.config.clone())?;
+        let addr = started.addr();
+        tracing::info!("{}", crate::cli::banner(addr));
+        *server = Some(started);
+        Ok(addr)
+    }
+
+    /// Where the server listens, if hosting.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.server.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(HostedServer::addr)
+    }
+
+    /// Stop hosting: every peer is told (close 1001) before this returns.
+    /// Blocks for up to the server's shutdown grace, so not on the GUI thread.
+    pub fn stop(&self) {
+        // Out of the lock first: a concurrent `addr` must not wait for the join.
+        let server = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(server) = server {
+            server.stop();
+            tracing::info!("stopped hosting");
+        }
+    }
+}
+
 /// A running in-process server.
 pub struct HostedServer {
     addr: SocketAddr,

@@ -5,19 +5,24 @@
 mod commands;
 mod error;
 pub mod host;
+pub mod launch;
 mod media_probe;
+mod menu;
 pub mod permissions;
+pub mod settings;
 
 use std::process::ExitCode;
 
 pub use error::{Error, Result};
-pub use host::HostedServer;
+pub use host::{HostedServer, Hosting};
+pub use launch::Launch;
 
 /// The port the app tries first: the seed's, so old pages keep working.
 pub use crate::cli::DEFAULT_PORT;
 
-/// Open the window and serve until the person quits.
-pub fn run(port: u16) -> ExitCode {
+/// Open the window, do what `launch` asks, and run until the person quits.
+/// Hosting tries `port` first.
+pub fn run(launch: Launch, port: u16) -> ExitCode {
     crate::cli::init_tracing();
     let signals = match tauri::async_runtime::block_on(async { crate::cli::StopSignals::install() }) {
         Ok(s) => s,
@@ -26,21 +31,41 @@ pub fn run(port: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match HostedServer::start(port, crate::signal::Config::default()) {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("lancall: cannot start the call server: {e}");
-            return ExitCode::FAILURE;
+    let hosting = Hosting::new(port, crate::signal::Config::default());
+    if let Launch::Host { room, .. } = &launch {
+        // Before the window, so a port problem is said on the command line
+        // and the client finds the server ready.
+        match hosting.start(None) {
+            Ok(addr) => {
+                for page in crate::signal::lan::urls(addr) {
+                    println!("Invite: {}", launch::invite_link(&page, room));
+                }
+            }
+            Err(e) => {
+                eprintln!("lancall: cannot host: {e}");
+                return ExitCode::FAILURE;
+            }
         }
-    };
-    tracing::info!("{}", crate::cli::banner(server.addr()));
+    }
     let context = tauri::generate_context!();
     let own_origins = permissions::OwnOrigins::from_config(context.config());
     let mut builder = tauri::Builder::default()
         .plugin(tauri_plugin_shell::init())
-        .manage(server)
-        .invoke_handler(tauri::generate_handler![commands::server_info])
-        .on_permission_request(permissions::on_request(own_origins));
+        .manage(hosting)
+        .manage(launch)
+        .invoke_handler(tauri::generate_handler![
+            commands::launch,
+            commands::host_start,
+            commands::host_stop,
+            commands::server_info,
+            commands::settings_load,
+            commands::settings_save,
+            commands::invite_qr,
+            commands::set_window_title,
+        ])
+        .on_permission_request(permissions::on_request(own_origins))
+        .menu(menu::build)
+        .on_menu_event(menu::on_event);
     if media_probe::wanted() {
         builder = builder.on_page_load(media_probe::on_page_load);
     }
@@ -68,7 +93,7 @@ pub fn run(port: u16) -> ExitCode {
         if let tauri::RunEvent::Exit = event {
             // Peers are told (close 1001) before the process goes.
             use tauri::Manager;
-            handle.state::<HostedServer>().stop();
+            handle.state::<Hosting>().stop();
         }
     });
     ExitCode::SUCCESS

@@ -1,0 +1,100 @@
+//! Hosting from the app, as the Host button and `lancall host` do it: the
+//! server starts on the preferred port or the next free one, answers on
+//! this machine's LAN addresses, and stops telling its peers. And the
+//! command lines that open the app into a call.
+
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::process::Command;
+
+use lancall::app::Hosting;
+use lancall::signal::{lan, Config};
+
+use crate::support::{close_code, join, BIN};
+
+/// A port nobody listens on now: bound and released.
+fn free_port() -> u16 {
+    TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn healthz(addr: SocketAddr) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.ok()?;
+    tcp.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.ok()?;
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).await.ok()?;
+    Some(out)
+}
+
+/// The preferred port when it is free; hosting twice keeps one server; the
+/// server answers on loopback and on every LAN address this machine has;
+/// stopping closes peers with 1001 and frees the port.
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_on_the_preferred_port_and_stops_cleanly() {
+    let port = free_port();
+    let hosting = Hosting::new(port, Config::default());
+    assert_eq!(hosting.addr(), None, "nothing is hosted before the person asks");
+    let addr = hosting.start(None).expect("host");
+    assert_eq!(addr.port(), port);
+    assert!(addr.ip().is_unspecified(), "hosting listens on every interface: {addr}");
+    assert_eq!(hosting.start(None).unwrap(), addr, "a second start keeps the running server");
+
+    let loopback = SocketAddr::from(([127, 0, 0, 1], port));
+    assert!(healthz(loopback).await.unwrap().contains(r#""rooms":0"#));
+    let lan = lan::addresses();
+    if lan.is_empty() {
+        eprintln!("this machine has no LAN address; only loopback was checked");
+    }
+    for ip in lan {
+        let reply = healthz(SocketAddr::new(ip, port)).await;
+        assert!(reply.is_some_and(|r| r.contains("200 OK")), "not reachable on {ip}");
+    }
+
+    let mut peer = join(&format!("ws://{loopback}/ws"), "guest", "room").await;
+    let stopper = tokio::task::spawn_blocking(move || {
+        hosting.stop();
+        hosting
+    });
+    assert_eq!(close_code(&mut peer).await, 1001);
+    let hosting = stopper.await.unwrap();
+    assert_eq!(hosting.addr(), None);
+    assert!(healthz(loopback).await.is_none(), "the port is closed after stopping");
+    TcpListener::bind(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), port)).expect("the port is free again");
+
+    // Hosting again after a stop works, on the same port.
+    assert_eq!(hosting.start(None).unwrap().port(), port);
+    hosting.stop();
+}
+
+/// A taken preferred port moves hosting to another one rather than failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn taken_port_moves_to_a_free_one() {
+    let taken = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let hosting = Hosting::new(port, Config::default());
+    let addr = hosting.start(None).expect("host");
+    assert_ne!(addr.port(), port);
+    assert!(healthz(SocketAddr::from(([127, 0, 0, 1], addr.port()))).await.is_some());
+    tokio::task::spawn_blocking(move || hosting.stop()).await.unwrap();
+}
+
+/// `lancall join` refuses what isn't an invite link, saying why, before
+/// any window opens; `host` refuses a bad room; `--version` answers.
+#[test]
+fn command_lines_check_their_arguments() {
+    let run = |args: &[&str]| Command::new(BIN).args(args).env_remove("DISPLAY").output().expect("run");
+    let out = run(&["join", "http://192.168.1.5:8070/"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names no room"), "{out:?}");
+    let out = run(&["join", "ftp://x/#room=r"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["host", "--room", "no spaces"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--room"), "{out:?}");
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("lancall {}", env!("CARGO_PKG_VERSION")));
+    for sub in ["host", "join"] {
+        let out = run(&[sub, "--help"]);
+        assert!(out.status.success(), "{sub} --help");
+    }
+}
