@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Flags for `make serve`, e.g. make serve ARGS="--port 9000"
 ARGS ?=
 
-.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bundle clean
+.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bench-app bundle check-bundle clean
 
 all: build
 
@@ -48,10 +48,19 @@ bench-call: deps
 	node bench/call-setup.mjs
 
 # Installable .deb and .rpm (tauri.conf.json bundle.targets) into
-# target/release/bundle/, then their sizes.
+# target/release/bundle/, then their sizes; `make check-bundle` installs the
+# .deb (root) and checks that the installed program runs.
 bundle: deps
 	npx tauri build
 	@ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
+
+check-bundle: bundle
+	bash scripts/check-deb.sh target/release/bundle/deb/lancall_*_amd64.deb
+
+# App start time, idle memory and .deb size beside a minimal Tauri window's.
+bench-app: bundle
+	cd bench/minimal-window && npx tauri build
+	node bench/app-start.mjs
 
 clean:
 	$(CARGO) clean

@@ -25,3 +25,9 @@ fi
 
 step "browser tests (node --test, Chromium)"
 LANCALL_BIN="$PWD/target/debug/lancall" node --test --test-concurrency=1 tests/e2e/
+
+step "bundle (.deb from the debug build) installs and runs"
+# The release bundle is `make bundle`; CI checks the packaging itself on the
+# debug build it already has, so nothing is compiled twice.
+npx --no-install tauri build --debug --bundles deb
+bash scripts/check-deb.sh target/debug/bundle/deb/lancall_*_amd64.deb

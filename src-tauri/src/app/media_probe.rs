@@ -1,9 +1,14 @@
-//! A self-check of media in the app's window, for tests: with
-//! `LANCALL_MEDIA_PROBE=1`, once the page has loaded the app asks it for the
-//! camera and microphone, geolocation and notifications, and logs what the
-//! page got (`media probe` at info level). Together with
-//! `LANCALL_MOCK_CAPTURE=1` this shows from outside the process that the
-//! permission policy holds in a real WebKitGTK, whatever the UI does.
+//! Self-checks of the app's window, for tests that watch the app from
+//! outside the process:
+//!
+//! - `LANCALL_MEDIA_PROBE=1`: once the page has loaded the app asks it for
+//!   the camera and microphone, geolocation and notifications, and logs what
+//!   the page got (`media probe` at info level). Together with
+//!   `LANCALL_MOCK_CAPTURE=1` this shows that the permission policy holds in
+//!   a real WebKitGTK, whatever the UI does.
+//! - `LANCALL_STATE_PROBE=1`: every second the app logs the client's call
+//!   phase and how far its local preview has played (`state probe`), so a
+//!   test can see the mock camera's frames reach the page.
 //!
 //! Only WebKitGTK can await a page's promise from Rust
 //! (`webkit_web_view_call_async_javascript_function`), so elsewhere the
@@ -39,41 +44,74 @@ out.notifications = typeof Notification === 'undefined' ? 'absent' : await Notif
 return JSON.stringify(out);
 "#;
 
-/// Whether the probe was asked for.
-pub fn wanted() -> bool {
-    std::env::var(PROBE_ENV).is_ok_and(|v| v == "1")
+/// Set to `1` to log the call's state every second.
+pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
+
+/// The client's phase and its local preview's progress, as JSON. WebKit
+/// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
+/// as a live stream plays.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+const STATE_JS: &str = r#"
+const v = document.querySelector('figure.tile.local video');
+const diag = window.lancall;
+return JSON.stringify({
+  phase: typeof diag?.phase === 'function' ? diag.phase() : null,
+  peers: typeof diag?.peers === 'function' ? diag.peers().length : null,
+  local: v ? { width: v.videoWidth, height: v.videoHeight, time: v.currentTime, frames: v.webkitDecodedFrameCount ?? null } : null,
+  title: document.title,
+});
+"#;
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
 }
 
-/// The page-load hook: run the probe once the page has finished loading.
+/// Whether any probe was asked for.
+pub fn wanted() -> bool {
+    flag(PROBE_ENV) || flag(STATE_PROBE_ENV)
+}
+
+/// The page-load hook: start the probes asked for once the page has loaded.
 pub fn on_page_load<R: Runtime>(webview: &Webview<R>, payload: &PageLoadPayload<'_>) {
-    if payload.event() == PageLoadEvent::Finished {
-        run(webview);
+    if payload.event() != PageLoadEvent::Finished {
+        return;
+    }
+    if flag(PROBE_ENV) {
+        run(webview, PROBE_JS, "media probe");
+    }
+    if flag(STATE_PROBE_ENV) {
+        let webview = webview.clone();
+        // Ends with the process; one probe a second costs nothing.
+        std::thread::spawn(move || loop {
+            run(&webview, STATE_JS, "state probe");
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        });
     }
 }
 
 #[cfg(target_os = "linux")]
-fn run<R: Runtime>(webview: &Webview<R>) {
+fn run<R: Runtime>(webview: &Webview<R>, script: &'static str, what: &'static str) {
     let label = webview.label().to_owned();
     let done = webview.with_webview(move |platform| {
         use webkit2gtk::WebViewExt;
         platform.inner().call_async_javascript_function(
-            PROBE_JS,
+            script,
             None,
             None,
             None,
             None::<&webkit2gtk::gio::Cancellable>,
             move |result| match result {
-                Ok(value) => tracing::info!(webview = label, result = %value, "media probe"),
-                Err(e) => tracing::error!(webview = label, cause = %e, "media probe failed"),
+                Ok(value) => tracing::info!(webview = label, result = %value, "{what}"),
+                Err(e) => tracing::error!(webview = label, cause = %e, "{what} failed"),
             },
         );
     });
     if let Err(e) = done {
-        tracing::error!(cause = %e, "cannot reach the webview to probe media");
+        tracing::error!(cause = %e, "cannot reach the webview for the {what}");
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn run<R: Runtime>(webview: &Webview<R>) {
-    tracing::warn!(webview = webview.label(), "{PROBE_ENV} only works with WebKitGTK (Linux)");
+fn run<R: Runtime>(webview: &Webview<R>, _script: &'static str, what: &'static str) {
+    tracing::warn!(webview = webview.label(), "the {what} only works with WebKitGTK (Linux)");
 }

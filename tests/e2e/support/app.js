@@ -1,0 +1,156 @@
+// The desktop app as a person runs it: `lancall host|join …` in a real
+// window on a private Xvfb display, with WebKitGTK's mock camera and
+// microphone, watched through its log and screenshots of its display.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LANCALL_BIN } from './server.js';
+
+const run = promisify(execFile);
+
+/**
+ * A private X display on a number Xvfb picks (-displayfd).
+ * @returns {Promise<{ display: string, stop: () => Promise<void> }>}
+ */
+export async function startXvfb() {
+  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const display = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('Xvfb gave no display number in 10 s')), 10_000);
+    /** @type {import('node:stream').Readable} */ (child.stdio[3]).on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) { clearTimeout(timer); resolve(`:${out.trim()}`); }
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`Xvfb did not start (run scripts/install-deps.sh): ${e.message}`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Xvfb exited (${code})`)); });
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  return {
+    display,
+    async stop() { child.kill('SIGTERM'); await exited; },
+  };
+}
+
+/**
+ * Start the app with `args` on `display`, its settings in a fresh folder.
+ * The log (stderr) and stdout are kept; `states()` gives what the app's
+ * state probe reported so far.
+ * @param {string[]} args
+ * @param {string} display
+ * @param {{ bin?: string, probe?: boolean }} [options]  another build (the
+ *   benchmark's); probe: false leaves the state probe off
+ */
+export async function startApp(args, display, { bin = LANCALL_BIN, probe = true } = {}) {
+  const config = await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
+  const child = spawn(bin, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DISPLAY: display,
+      XDG_CONFIG_HOME: config,
+      RUST_LOG: 'info',
+      NO_COLOR: '1',
+      LANCALL_MOCK_CAPTURE: '1',
+      ...(probe ? { LANCALL_STATE_PROBE: '1' } : {}),
+      // Software rendering: Xvfb has no GPU.
+      WEBKIT_DISABLE_COMPOSITING_MODE: '1',
+      LIBGL_ALWAYS_SOFTWARE: '1',
+    },
+  });
+  let stdout = '';
+  let log = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return {
+    process: child,
+    config,
+    stdout: () => stdout,
+    log: () => log,
+    /** Every `state probe` result logged so far, oldest first. */
+    states() {
+      return [...log.matchAll(/state probe.*?result=(\{.*\})\s*$/gm)].map((m) => JSON.parse(m[1]));
+    },
+    /** Wait for a line of stdout matching `re`; resolves to the match. */
+    async stdoutMatch(/** @type {RegExp} */ re, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = stdout.match(re);
+        if (m) return m;
+        if (child.exitCode !== null) throw new Error(`the app exited (${child.exitCode}):\n${log}`);
+        if (Date.now() > deadline) throw new Error(`no ${re} on the app's stdout in ${timeoutMs} ms:\n${stdout}\n${log}`);
+        await sleep(100);
+      }
+    },
+    /** SIGTERM (like a session ending), and wait for the exit. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const result = await exited;
+        clearTimeout(timer);
+        await rm(config, { recursive: true, force: true });
+        return result;
+      }
+      await rm(config, { recursive: true, force: true });
+      return exited;
+    },
+  };
+}
+
+/** @param {number} ms */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Poll `fn` until it returns a truthy value (or throw after `timeoutMs`).
+ * @template T
+ * @param {() => T | Promise<T>} fn
+ * @param {string} what
+ */
+export async function until(fn, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+/**
+ * A PNG of the whole display, written to `file`.
+ * @param {string} display
+ * @param {string} file
+ */
+export async function screenshot(display, file) {
+  await run('import', ['-display', display, '-window', 'root', file]);
+}
+
+/**
+ * Mean and standard deviation of a picture's pixels (0..1): a blank
+ * window has a deviation near zero.
+ * @param {string} file
+ */
+export async function pixelStats(file) {
+  const { stdout } = await run('convert', [file, '-colorspace', 'Gray', '-format', '%[fx:mean] %[fx:standard_deviation]', 'info:']);
+  const [mean, sd] = stdout.trim().split(/\s+/).map(Number);
+  return { mean, sd };
+}
+
+/**
+ * How many pixels differ between two pictures of the same size.
+ * @param {string} a
+ * @param {string} b
+ */
+export async function differingPixels(a, b) {
+  // `compare` exits 1 when the pictures differ; the count is on stderr.
+  const out = await run('compare', ['-metric', 'AE', '-fuzz', '2%', a, b, 'null:']).catch((e) => e);
+  return Number(String(out.stderr).trim().split(/\s+/)[0]);
+}
