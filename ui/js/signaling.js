@@ -58,13 +58,16 @@ export class Signaling extends Emitter {
 
   /**
    * @param {string} url  ws:// or wss:// address of the host's /ws
-   * @param {{ minDelay?: number, maxDelay?: number, WebSocketImpl?: typeof WebSocket }} [options]
+   * @param {{ minDelay?: number, maxDelay?: number, connectTimeout?: number, WebSocketImpl?: typeof WebSocket }} [options]
+   *   connectTimeout: how long an opening socket may stay silent; a LAN
+   *   address nobody answers can otherwise hang for minutes
    */
   constructor(url, options = {}) {
     super();
     this.url = url;
     this.minDelay = options.minDelay ?? 250;
     this.maxDelay = options.maxDelay ?? 5000;
+    this.connectTimeout = options.connectTimeout ?? 10_000;
     this.WebSocketImpl = options.WebSocketImpl ?? WebSocket;
   }
 
@@ -130,7 +133,10 @@ export class Signaling extends Emitter {
       return;
     }
     this.#ws = ws;
+    // Closing a socket that is still connecting fails it (close code 1006).
+    const timer = setTimeout(() => { if (ws.readyState === 0) ws.close(); }, this.connectTimeout);
     ws.onopen = () => {
+      clearTimeout(timer);
       this.#attempt = 0;
       this.#everOpened = true;
       this.#setState({ state: 'open' });
@@ -138,6 +144,7 @@ export class Signaling extends Emitter {
     };
     ws.onmessage = (e) => this.#receive(String(e.data));
     ws.onclose = (e) => {
+      clearTimeout(timer);
       if (this.#ws !== ws) return;
       this.#ws = null;
       this.#joined = false;
