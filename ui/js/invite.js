@@ -32,6 +32,56 @@ export function inviteLink(pageBase, room) {
   return u.href;
 }
 
+/**
+ * The link that opens `room` in a browser and joins at once as `name`.
+ * @param {string} pageBase
+ * @param {string} room
+ * @param {string} name
+ */
+export function autojoinLink(pageBase, room, name) {
+  const named = name ? `&name=${encodeURIComponent(name)}` : '';
+  return `${inviteLink(pageBase, room)}${named}&autojoin=1`;
+}
+
+/**
+ * True if `text` is more than a bare "host:port": a link, or host/room.
+ * @param {string} text
+ */
+export function looksLikeLink(text) {
+  return /[/#]/.test(text.trim());
+}
+
+/**
+ * What a person pastes, taken apart as the app's `lancall join` does:
+ * `http://HOST:PORT/#room=ROOM[&name=N]`, the same without the scheme, or
+ * `HOST:PORT/ROOM`. https links keep their scheme in `host` (for wss).
+ * Parts that are missing come back empty; null if it can't be a host.
+ * @param {string} text
+ * @returns {{ host: string, room: string, name: string } | null}
+ */
+export function parseInviteText(text) {
+  let rest = text.trim();
+  let secure = false;
+  const scheme = rest.match(/^([a-z][a-z0-9+.-]*):\/\//i);
+  if (scheme) {
+    const s = scheme[1].toLowerCase();
+    if (s !== 'http' && s !== 'https') return null;
+    secure = s === 'https';
+    rest = rest.slice(scheme[0].length);
+  }
+  const hashAt = rest.indexOf('#');
+  const beforeHash = hashAt < 0 ? rest : rest.slice(0, hashAt);
+  const params = new URLSearchParams(hashAt < 0 ? '' : rest.slice(hashAt + 1));
+  const slash = beforeHash.indexOf('/');
+  const authority = slash < 0 ? beforeHash : beforeHash.slice(0, slash);
+  if (!authority || !/^[\w.:[\]-]+$/.test(authority)) return null;
+  let room = (params.get('room') ?? '').trim();
+  if (!room && slash >= 0) {
+    try { room = decodeURIComponent(beforeHash.slice(slash + 1).replace(/\/+$/, '')).trim(); } catch { room = ''; }
+  }
+  return { host: secure ? `https://${authority}` : authority, room, name: (params.get('name') ?? '').trim() };
+}
+
 /** Room ids the host accepts: letters (any script), digits, '-', '_', '.'. */
 export function validRoom(/** @type {string} */ room) {
   return /^[\p{L}\p{N}._-]{1,64}$/u.test(room);
