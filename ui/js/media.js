@@ -45,9 +45,13 @@ export class LocalMedia extends Emitter {
   video = null;
   micOn = true;
   camOn = true;
+  /** Devices picked in this call: used exactly. */
   audioId = '';
   videoId = '';
   speakerId = '';
+  /** Devices picked in an earlier run: used if they are still there. (An
+   * `ideal` device id is not enough: Chromium keeps to its default camera.) */
+  preferred = { audio: '', video: '' };
 
   /**
    * @param {{ mediaDevices?: MediaDevices, maxHeight?: number }} [options]
@@ -73,6 +77,7 @@ export class LocalMedia extends Emitter {
     /** @type {MediaTrackConstraints} */
     const c = { height: { ideal: h }, width: { ideal: Math.round((h * 16) / 9) }, frameRate: { ideal: 30, max: 30 } };
     if (this.videoId) c.deviceId = { exact: this.videoId };
+    else if (this.preferred.video) c.deviceId = { exact: this.preferred.video };
     return c;
   }
 
@@ -81,12 +86,14 @@ export class LocalMedia extends Emitter {
     /** @type {MediaTrackConstraints} */
     const c = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
     if (this.audioId) c.deviceId = { exact: this.audioId };
+    else if (this.preferred.audio) c.deviceId = { exact: this.preferred.audio };
     return c;
   }
 
   /**
    * Ask for camera and microphone. With one of them missing, go on with the
    * other; throws a MediaError if neither can be had.
+   * @returns {Promise<void>}
    */
   async open() {
     const api = this.devicesApi;
@@ -100,6 +107,11 @@ export class LocalMedia extends Emitter {
     } catch (e) {
       const reason = classify(e);
       if (reason === 'denied') throw new MediaError('denied', e);
+      if (reason === 'notfound' && (this.preferred.audio || this.preferred.video)) {
+        // A device from an earlier run is gone: the defaults will do.
+        this.preferred = { audio: '', video: '' };
+        return this.open();
+      }
       // One device may be missing or busy: try each on its own.
       const [a, v] = await Promise.allSettled([
         api.getUserMedia({ audio: this.#audioConstraints() }),
