@@ -12,6 +12,11 @@
 // everyone rejoins with a new peer id; each side tells the others its new id
 // over the data channel ("rekey"), and the connection carries on under the
 // new id instead of being torn down and built again.
+//
+// Without an engine (a webview with no RTCPeerConnection, and no native
+// engine yet) the call still joins: the room, its member list and the local
+// preview work, no peer connection is made, and offers from the others are
+// dropped without a word.
 import { Emitter } from './emitter.js';
 import { Peer } from './peer.js';
 import { MediaError } from './media.js';
@@ -25,7 +30,7 @@ import { MediaError } from './media.js';
  * @typedef {import('./signaling.js').Relayed} Relayed
  * @typedef {import('./peer.js').SignalKind} SignalKind
  *
- * @typedef {'idle' | 'unsupported' | 'media' | 'media-failed' | 'connecting' | 'unreachable' | 'rejected' | 'in-call'} Phase
+ * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'unreachable' | 'rejected' | 'in-call'} Phase
  * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string }} PhaseChange
  * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
  * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
@@ -33,6 +38,7 @@ import { MediaError } from './media.js';
  * @typedef {{ id: string, from: string, name: string, text: string, ts: number, self: boolean }} ChatMessage
  * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean }} LocalView
  * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string }} JoinParams
+ * @typedef {{ id: string, name: string }} Member
  */
 
 /**
@@ -44,6 +50,7 @@ import { MediaError } from './media.js';
  * @property {{ from: string, to: string }} rekey  a peer got a new id
  * @property {ChatMessage} chat
  * @property {LocalView} local
+ * @property {Member[]} roster          who else is in the room, as the host says
  */
 
 /**
@@ -80,6 +87,8 @@ export class Call extends Emitter {
   #entries = new Map();
   /** Names of members by peer id, as the host told us. @type {Map<string, string>} */
   #names = new Map();
+  /** Who is in the room now, besides us (peer id to name). @type {Map<string, string>} */
+  #roster = new Map();
   /** Joins we hold back while waiting for a rekey. @type {Map<string, ReturnType<typeof setTimeout>>} */
   #held = new Map();
   /** @type {Set<string>} */
@@ -118,21 +127,20 @@ export class Call extends Emitter {
   /** The people in the call besides us. */
   get peers() { return [...this.#entries.values()].map((e) => this.#view(e)); }
 
+  /** Who else is in the room, connected to us or not. @returns {Member[]} */
+  get roster() { return [...this.#roster].map(([id, name]) => ({ id, name })); }
+
   /**
    * Join: ask for camera and microphone, then the host.
    * @param {JoinParams} params
    */
   async start(params) {
     this.#params = params;
-    if (!this.engine) {
-      this.#setPhase({ phase: 'unsupported' });
-      return;
-    }
     // Everything that can start at once does: the camera, the socket to the
     // host, and the WebRTC engine (its first connection is slow to make).
     const opening = this.media.open();
     this.#openSignaling();
-    this.engine.createPeerConnection({}).close();
+    this.engine?.createPeerConnection({}).close();
     this.#setPhase({ phase: 'media' });
     try {
       await opening;
@@ -182,6 +190,7 @@ export class Call extends Emitter {
     this.#held.clear();
     clearTimeout(this.#staleTimer);
     this.#names.clear();
+    this.#setRoster(null);
     this.#seenChat.clear();
     this.media.close();
     this.myId = '';
@@ -294,9 +303,11 @@ export class Call extends Emitter {
     const before = this.myId;
     this.myId = w.peer_id;
     for (const m of w.members ?? []) this.#names.set(m.peer_id, m.user_id);
+    this.#setRoster(w.members ?? []);
     if (this.phase !== 'in-call') this.#setPhase({ phase: 'in-call' });
     this.emit('socket', { state: 'open' });
-    if (w.resumed) return; // same id, same room: nothing changed for anyone
+    // Same id, same room: nothing changed for anyone. No engine: no peers.
+    if (w.resumed || !this.engine) return;
     const members = new Set((w.members ?? []).map((m) => m.peer_id));
     if (before && before !== w.peer_id) {
       // A new session at the host (it restarted, or our place ran out).
@@ -331,7 +342,9 @@ export class Call extends Emitter {
   #onJoin(id, name) {
     if (!id || id === this.myId) return;
     if (name) this.#names.set(id, name);
-    if (this.#entries.has(id)) return;
+    this.#roster.set(id, name ?? this.#names.get(id) ?? '');
+    this.emit('roster', this.roster);
+    if (this.#entries.has(id) || !this.engine) return;
     this.#hold(id, () => this.#add(id, name ?? '', true));
   }
 
@@ -360,6 +373,7 @@ export class Call extends Emitter {
   #onExit(id, name, reason) {
     // A host shutting down says everyone left; the media does not care.
     if (!id || reason === 'shutdown') return;
+    if (this.#roster.delete(id)) this.emit('roster', this.roster);
     clearTimeout(this.#held.get(id));
     this.#held.delete(id);
     const e = this.#entries.get(id);
@@ -383,6 +397,7 @@ export class Call extends Emitter {
    * @param {Relayed} r
    */
   #onSignal(kind, r) {
+    if (!this.engine) return; // nothing here can answer; the sender's tile waits
     // The seed page stamps nothing, but lancall hosts stamp `from`; without
     // it, the only peer in a two-person room is the sender.
     const from = r.from ?? (this.#entries.size === 1 ? [...this.#entries.keys()][0] : '');
@@ -550,6 +565,15 @@ export class Call extends Emitter {
   #emitLocal() {
     const m = this.media;
     this.emit('local', { stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video) });
+  }
+
+  /**
+   * The room's members as a welcome lists them; null: nobody (we left).
+   * @param {import('./signaling.js').Member[] | null} members
+   */
+  #setRoster(members) {
+    this.#roster = new Map((members ?? []).filter((m) => m.peer_id !== this.myId).map((m) => [m.peer_id, m.user_id]));
+    this.emit('roster', this.roster);
   }
 
   /** @param {PhaseChange} change */

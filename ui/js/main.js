@@ -1,12 +1,15 @@
-// Wires the pieces: the call (no DOM) to the views (DOM only). Everything
+// Wires the pieces: the call (no DOM) to the views (DOM only); in the app,
+// desktop.js adds hosting, the command line's wishes and the menu. Everything
 // lives inside main(); there is no module-level mutable state.
 import { Call } from './call.js';
 import { LocalMedia } from './media.js';
 import { Signaling } from './signaling.js';
 import { parseIceServers, pickEngine } from './engine.js';
 import { I18n, fetchCatalog, pickLanguage } from './i18n.js';
-import { hostInfo, nativeEngine, prefs, wsUrlFor } from './platform.js';
+import { appBridge, nativeEngine, pageHost, wsUrlFor } from './platform.js';
 import { inviteLink, parseInvite } from './invite.js';
+import { SettingsStore } from './settings.js';
+import { Desktop } from './desktop.js';
 import { StatsSampler } from './stats.js';
 import { byId, copyText, h } from './view/dom.js';
 import { Lobby } from './view/lobby.js';
@@ -20,15 +23,20 @@ import { Banner, toast } from './view/banner.js';
 /**
  * @typedef {import('./call.js').PhaseChange} PhaseChange
  * @typedef {import('./view/lobby.js').LobbyValues} LobbyValues
+ * @typedef {import('./desktop.js').Joined} Joined
  */
 
 async function main() {
   const query = new URLSearchParams(location.search);
+  const app = appBridge();
+  const settings = await SettingsStore.load(app);
   const i18n = new I18n(fetchCatalog);
-  await i18n.use(pickLanguage(navigator.languages ?? [navigator.language], prefs.get('lang')));
-  const info = await hostInfo();
+  await i18n.use(pickLanguage(navigator.languages ?? [navigator.language], settings.value.language));
+  const page = pageHost();
   const engine = pickEngine({ native: nativeEngine });
   const media = new LocalMedia({ maxHeight: Number(query.get('video')) || 540 });
+  media.preferred = { audio: settings.value.microphone ?? '', video: settings.value.camera ?? '' };
+  media.speakerId = settings.value.speaker ?? '';
   const call = new Call({
     engine,
     media,
@@ -37,21 +45,27 @@ async function main() {
   });
   const t = i18n.t.bind(i18n);
 
-  /** @type {LobbyValues} */
-  let joined = { name: '', room: '', host: info.host, passcode: '' };
+  /** @type {Joined} */
+  let joined = { name: '', room: '', host: app ? '' : page.host, passcode: '', own: false };
   /** @type {PhaseChange} */
   let phase = { phase: 'idle' };
   /** Peers we have announced, to say "joined" once. */
   const announced = new Set();
 
   /** The invite link for the room and host in use. */
-  const linkFor = (/** @type {LobbyValues} */ v) =>
-    inviteLink(v.host && v.host !== info.host ? `http://${v.host}/` : info.pageBase, v.room);
-  const copyInvite = async (/** @type {LobbyValues} */ v) => {
-    toast(t((await copyText(linkFor(v))) ? 'toast.copied' : 'toast.copyFailed'));
+  const linkFor = (/** @type {LobbyValues & { own?: boolean }} */ v) => {
+    if (desktop) {
+      const base = desktop.baseFor({ ...v, own: v.own ?? false });
+      return base ? inviteLink(base, v.room) : '';
+    }
+    return inviteLink(v.host && v.host !== page.host ? `http://${v.host}/` : page.pageBase, v.room);
   };
+  const copy = async (/** @type {string} */ link) => {
+    toast(t((await copyText(link)) ? 'toast.copied' : 'toast.copyFailed'));
+  };
+  const copyInvite = (/** @type {LobbyValues} */ v) => copy(linkFor(v));
 
-  const lobby = new Lobby({ i18n, onJoin: (v) => join(v), onCopyInvite: copyInvite });
+  const lobby = new Lobby({ i18n, onJoin: (v) => join(v), onCopyInvite: copyInvite, onHost: (v) => desktop?.host(v) });
   const gate = new Gate();
   const banner = new Banner();
   const grid = new Grid(byId('grid'), {
@@ -67,19 +81,31 @@ async function main() {
   const chat = new ChatView({ i18n, onSend: (text) => call.sendChat(text), onChange: (n, open) => controls.setChat(n, open) });
   const devices = new DevicesDialog({
     i18n, media,
-    onPick: (kind, id) => call.useDevice(kind, id),
-    onSpeaker: (id) => grid.setSink(id),
+    onPick: async (kind, id) => {
+      await call.useDevice(kind, id);
+      settings.update(kind === 'video' ? { camera: id } : { microphone: id });
+    },
+    onSpeaker: async (id) => {
+      settings.update({ speaker: id });
+      await grid.setSink(id);
+    },
   });
+  if (media.speakerId) grid.setSink(media.speakerId);
+  const desktop = app ? new Desktop({
+    app, i18n, call, lobby, grid, settings,
+    shell: { joined: () => joined, join: (v, own) => join(v, own), copy, render: () => render() },
+  }) : null;
   const help = /** @type {HTMLDialogElement} */ (byId('help'));
 
   // --- lobby and the language switch ---------------------------------------
-  const invite = parseInvite(location.hash);
-  lobby.fill({ name: invite.name || prefs.get('name') || '', room: invite.room, host: invite.host || info.host });
+  // The app's window is not a page of the call: its links come from the app.
+  const invite = app ? parseInvite('') : parseInvite(location.hash);
+  lobby.fill({ name: invite.name || settings.value.name, room: invite.room, host: invite.host || (app ? '' : page.host) });
   const langSelect = /** @type {HTMLSelectElement} */ (byId('lang'));
   langSelect.value = i18n.lang;
   langSelect.addEventListener('change', async () => {
     const lang = /** @type {import('./i18n.js').Language} */ (langSelect.value);
-    prefs.set('lang', lang);
+    settings.update({ language: lang });
     await i18n.use(lang);
   });
   i18n.on('change', (lang) => {
@@ -90,8 +116,9 @@ async function main() {
   document.documentElement.lang = i18n.lang;
   i18n.apply(document);
 
-  if (!engine) {
-    // This webview has no RTCPeerConnection and no native engine yet.
+  if (!engine && !app) {
+    // A browser without RTCPeerConnection: the call needs another browser.
+    // (The app's window joins anyway and offers the system browser.)
     byId('unsupported').hidden = false;
     const showLink = () => { byId('unsupported-link').textContent = linkFor(lobby.values()); };
     showLink();
@@ -101,16 +128,22 @@ async function main() {
   }
 
   // --- the call --------------------------------------------------------------
-  /** @param {LobbyValues} v */
-  function join(v) {
-    joined = v;
-    prefs.set('name', v.name);
-    history.replaceState(null, '', `#room=${encodeURIComponent(v.room)}`);
-    call.start({ name: v.name, room: v.room, passcode: v.passcode || undefined, wsUrl: wsUrlFor(v.host) });
+  /**
+   * @param {LobbyValues} v
+   * @param {boolean} [own]  the room is on this app's own server
+   */
+  function join(v, own = false) {
+    const wsUrl = own && desktop ? desktop.ownWsUrl : wsUrlFor(v.host);
+    // Own calls name this machine's loopback address, for the gate's words.
+    joined = { ...v, host: own && wsUrl ? new URL(wsUrl).host : v.host, own };
+    if (v.name !== t('lobby.defaultName')) settings.update({ name: v.name });
+    if (!app) history.replaceState(null, '', `#room=${encodeURIComponent(v.room)}`);
+    call.start({ name: v.name, room: v.room, passcode: v.passcode || undefined, wsUrl });
   }
 
   call.on('phase', (p) => {
     phase = p;
+    desktop?.onPhase(p.phase);
     if (p.phase === 'idle') {
       grid.clear();
       chat.clear();
@@ -143,6 +176,7 @@ async function main() {
     }
     renderChip();
   });
+  call.on('roster', () => renderChip());
   call.on('chat', (m) => chat.add(m));
   call.on('socket', (s) => {
     if (s.state === 'open') banner.hide();
@@ -165,7 +199,7 @@ async function main() {
         break;
       case 'devices': devices.open(); break;
       case 'chat': chat.toggle(); break;
-      case 'invite': copyInvite(joined); break;
+      case 'invite': if (desktop) desktop.invite(); else copyInvite(joined); break;
       case 'help': if (!help.open) help.showModal(); break;
       case 'leave': call.leave(); break;
       case 'fullscreen': grid.fullscreenFocused(); break;
@@ -178,17 +212,22 @@ async function main() {
     byId('room-chip').hidden = !inCall;
     if (!inCall) return;
     byId('room-chip-name').textContent = joined.room;
-    byId('room-chip-count').textContent = t('chip.people', { n: grid.size + 1 });
-    document.title = `${joined.room} · lancall`;
+    // Without an engine there are no tiles; the host's member list counts.
+    const others = engine ? grid.size : call.roster.length;
+    byId('room-chip-count').textContent = t('chip.people', { n: others + 1 });
   }
 
   function render() {
     const p = phase;
     const inCall = p.phase === 'in-call';
-    lobby.show(p.phase === 'idle' || p.phase === 'unsupported');
+    const idle = p.phase === 'idle';
+    const lobbyGate = idle ? desktop?.lobbyGate ?? null : null;
+    lobby.show(idle && !lobbyGate);
     byId('call').hidden = !inCall;
-    if (inCall || p.phase === 'idle' || p.phase === 'unsupported') gate.hide();
-    if (!inCall) document.title = 'lancall';
+    if (lobbyGate) gate.show(lobbyGate);
+    else if (inCall || idle) gate.hide();
+    document.title = inCall ? `${joined.room} · lancall` : 'lancall';
+    desktop?.render();
     renderChip();
     controls.render();
     grid.render();
@@ -217,9 +256,10 @@ async function main() {
       case 'unreachable':
         gate.show({
           tone: 'error', icon: 'offline', title: t('gate.unreachableTitle'), text: t('gate.unreachableText', { host }),
+          extra: checklist(host),
           actions: [
             { label: t('gate.retry'), kind: 'primary', run: () => call.retryJoin() },
-            { label: t('gate.changeHost'), kind: 'ghost', run: () => { call.leave(); /** @type {HTMLDetailsElement} */ (byId('more')).open = true; lobby.host.focus(); } },
+            { label: t('gate.changeHost'), kind: 'ghost', run: changeHost },
           ],
         });
         break;
@@ -229,6 +269,25 @@ async function main() {
       default:
         break;
     }
+  }
+
+  /** What to check when a host can't be reached. @param {string} host */
+  function checklist(host) {
+    const port = host.match(/:(\d+)$/)?.[1] ?? (host.startsWith('https://') ? '443' : '80');
+    return h('div', { class: 'checklist' },
+      h('p', { text: t('gate.checkTitle') }),
+      h('ul', {},
+        h('li', { text: t('gate.checkNetwork') }),
+        h('li', { text: t('gate.checkRunning') }),
+        h('li', { text: t('gate.checkFirewall', { port }) }),
+        h('li', { text: t('gate.checkAddress', { host }) })));
+  }
+
+  function changeHost() {
+    call.leave();
+    if (lobby.tab) lobby.setTab('join');
+    else /** @type {HTMLDetailsElement} */ (byId('more')).open = true;
+    lobby.host.focus();
   }
 
   /**
@@ -260,16 +319,22 @@ async function main() {
   window.addEventListener('pagehide', () => { if (call.phase !== 'idle') call.leave(); });
   window.addEventListener('hashchange', () => {
     const inv = parseInvite(location.hash);
-    if (phase.phase === 'idle' && inv.room) lobby.fill({ room: inv.room });
+    if (!app && phase.phase === 'idle' && inv.room) lobby.fill({ room: inv.room });
   });
 
   // Read-only diagnostics for the console and the browser tests.
+  let ready = false;
   const samplers = new Map();
   Object.defineProperty(window, 'lancall', {
     value: Object.freeze({
+      /** The client has started (and done what the app's command line asked). */
+      ready: () => ready,
       phase: () => call.phase,
       myId: () => call.myId,
       peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat })),
+      /** Everyone else in the room, as the host lists them (with or without a connection). */
+      roster: () => call.roster,
+      hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),
       /** Stats per peer: frames decoded, audio packets, bitrate… */
       stats: async () => Promise.all(call.peers.map(async (p) => {
         const report = await call.stats(p.id);
@@ -280,10 +345,15 @@ async function main() {
   });
 
   render();
-  if (invite.autojoin && engine) {
+  if (desktop) {
+    await desktop.start();
+  } else if (invite.autojoin && engine) {
     const v = lobby.values();
     if (v.name && v.room) join(v);
+  } else {
+    lobby.focusFirst();
   }
+  ready = true;
 }
 
 main().catch((e) => {

@@ -1,16 +1,43 @@
 // The one module that knows about Tauri. In the app, the window's page comes
-// from the app itself and the call host is the app's in-process server,
-// asked for with invoke('server_info'); in a browser, the host is whoever
-// served the page. Everything else in ui/ runs the same in both.
+// from the app itself; the app can host a call (its in-process server), keeps
+// the person's settings in the OS's config folder, makes QR codes, names the
+// window and opens links in the system browser. In a browser, the host is
+// whoever served the page and settings live in localStorage. Everything else
+// in ui/ runs the same in both.
+//
+// Every app call degrades: a command that fails (or does not exist in this
+// build) is logged once and answered with a harmless value, so the client
+// goes on.
 
 /**
- * @typedef {object} HostInfo
- * @property {boolean} inApp      running in the lancall window
- * @property {string} host        host:port the person joins by default
- * @property {string} pageBase    base of invite links, e.g. http://192.168.1.5:8070/
+ * @typedef {object} ServerInfo  where this app's own server listens
+ * @property {number} port
+ * @property {string} wsUrl       what this window connects to (loopback)
+ * @property {string[]} lanUrls   http://ADDR:PORT/ pages others reach, best first; may be empty
+ * @property {number | null} peers  people connected, if the app says
+ *
+ * @typedef {object} Launch  what the command line asked the window to do
+ * @property {'lobby' | 'host' | 'join'} mode
+ * @property {string | null} room
+ * @property {string | null} host  "host:port" (or "https://host:port") for join
+ * @property {string | null} name
+ *
+ * @typedef {object} Settings  what the person chose, kept across runs
+ * @property {string} name
+ * @property {string | null} language
+ * @property {string | null} lastHost
+ * @property {string[]} recentHosts  most recent first, at most MAX_RECENT_HOSTS
+ * @property {string | null} camera      device ids as the webview reports them
+ * @property {string | null} microphone
+ * @property {string | null} speaker
+ *
+ * @typedef {(cmd: string, args?: Record<string, unknown>) => Promise<any>} Invoke
  */
 
-/** @returns {((cmd: string, args?: Record<string, unknown>) => Promise<any>) | null} */
+/** How many recent hosts are kept (the app's settings file keeps as many). */
+export const MAX_RECENT_HOSTS = 8;
+
+/** @returns {Invoke | null} */
 function tauriInvoke() {
   const w = /** @type {any} */ (globalThis);
   const invoke = w.__TAURI__?.core?.invoke ?? w.__TAURI_INTERNALS__?.invoke;
@@ -22,27 +49,189 @@ export function inApp() {
   return tauriInvoke() !== null;
 }
 
+/** @param {unknown} v */
+const str = (v) => (typeof v === 'string' && v.trim() ? v : null);
+
 /**
- * Where to call from this page.
- * @param {Location} [loc]
- * @returns {Promise<HostInfo>}
+ * @param {any} raw  the app's `{ port, ws_url, lan_urls }`
+ * @returns {ServerInfo | null}
  */
-export async function hostInfo(loc = globalThis.location) {
-  const invoke = tauriInvoke();
-  if (invoke) {
+function serverInfoOf(raw) {
+  if (!raw || typeof raw !== 'object' || typeof raw.ws_url !== 'string' || !Number.isInteger(raw.port)) return null;
+  return {
+    port: raw.port,
+    wsUrl: raw.ws_url,
+    lanUrls: Array.isArray(raw.lan_urls) ? raw.lan_urls.filter((/** @type {unknown} */ u) => typeof u === 'string') : [],
+    peers: Number.isInteger(raw.peers) ? raw.peers : null,
+  };
+}
+
+/** @type {Settings} */
+const DEFAULT_SETTINGS = Object.freeze({
+  name: '', language: null, lastHost: null, recentHosts: [], camera: null, microphone: null, speaker: null,
+});
+
+/**
+ * Settings from the app's JSON shape (snake_case), bounded and typed.
+ * @param {any} raw
+ * @returns {Settings}
+ */
+function settingsOf(raw) {
+  if (!raw || typeof raw !== 'object') return { ...DEFAULT_SETTINGS, recentHosts: [] };
+  return {
+    name: typeof raw.name === 'string' ? raw.name : '',
+    language: str(raw.language),
+    lastHost: str(raw.last_host),
+    recentHosts: Array.isArray(raw.recent_hosts)
+      ? raw.recent_hosts.filter((/** @type {unknown} */ h) => typeof h === 'string' && h.trim()).slice(0, MAX_RECENT_HOSTS) : [],
+    camera: str(raw.camera),
+    microphone: str(raw.microphone),
+    speaker: str(raw.speaker),
+  };
+}
+
+/** @param {Settings} s */
+function settingsJson(s) {
+  return {
+    name: s.name, language: s.language, last_host: s.lastHost, recent_hosts: s.recentHosts,
+    camera: s.camera, microphone: s.microphone, speaker: s.speaker,
+  };
+}
+
+/**
+ * The app's commands, each answering something usable even when it fails.
+ * Made only inside the app window (see `appBridge`).
+ */
+export class AppBridge {
+  /** Commands that already failed once; later failures stay quiet. @type {Set<string>} */
+  #warned = new Set();
+  /** The menu handler, if any. @type {((action: string) => void) | null} */
+  #onMenu = null;
+
+  /** @param {Invoke} invoke */
+  constructor(invoke) {
+    this.invoke = invoke;
+  }
+
+  /**
+   * @param {string} cmd
+   * @param {Record<string, unknown>} [args]
+   * @returns {Promise<{ ok: true, value: any } | { ok: false, error: string }>}
+   */
+  async #call(cmd, args) {
     try {
-      /** @type {{ port: number, ws_url: string, lan_urls?: string[] }} */
-      const info = await invoke('server_info');
-      const lan = info.lan_urls?.[0];
-      const host = new URL(info.ws_url).host;
-      return { inApp: true, host, pageBase: lan ? new URL('/', lan).href : `http://${host}/` };
+      return { ok: true, value: await this.invoke(cmd, args) };
     } catch (e) {
-      console.warn('lancall: server_info failed', e);
+      const error = typeof e === 'string' ? e : (e instanceof Error ? e.message : String(e));
+      if (!this.#warned.has(cmd)) {
+        this.#warned.add(cmd);
+        console.warn(`lancall: the app's ${cmd} failed:`, error);
+      }
+      return { ok: false, error };
     }
   }
+
+  /** What the command line asked for; the lobby if the app can't say. @returns {Promise<Launch>} */
+  async launch() {
+    const r = await this.#call('launch');
+    const v = r.ok && r.value && typeof r.value === 'object' ? r.value : {};
+    const mode = v.mode === 'host' || v.mode === 'join' ? v.mode : 'lobby';
+    return { mode, room: str(v.room), host: str(v.host), name: str(v.name) };
+  }
+
+  /**
+   * Start hosting (or learn where the running server is).
+   * @param {number | null} [port]
+   * @returns {Promise<{ info: ServerInfo } | { error: string }>}
+   */
+  async hostStart(port = null) {
+    const r = await this.#call('host_start', { port });
+    if (!r.ok) return { error: r.error };
+    const info = serverInfoOf(r.value);
+    return info ? { info } : { error: 'the app gave no server address' };
+  }
+
+  /** Stop hosting; everyone connected is told. @returns {Promise<{ ok: boolean, error?: string }>} */
+  async hostStop() {
+    const r = await this.#call('host_stop');
+    return r.ok ? { ok: true } : { ok: false, error: r.error };
+  }
+
+  /** Where the app's server listens, or null when it isn't hosting. */
+  async serverInfo() {
+    const r = await this.#call('server_info');
+    return r.ok ? serverInfoOf(r.value) : null;
+  }
+
+  /** @returns {Promise<Settings | null>} null if the app can't read them */
+  async loadSettings() {
+    const r = await this.#call('settings_load');
+    return r.ok ? settingsOf(r.value) : null;
+  }
+
+  /** @param {Settings} s */
+  async saveSettings(s) {
+    return (await this.#call('settings_save', { settings: settingsJson(s) })).ok;
+  }
+
+  /**
+   * A QR code of `text`, as SVG markup, or null.
+   * @param {string} text
+   * @returns {Promise<string | null>}
+   */
+  async inviteQr(text) {
+    const r = await this.#call('invite_qr', { text });
+    return r.ok && typeof r.value === 'string' ? r.value : null;
+  }
+
+  /** @param {string} title */
+  async setWindowTitle(title) {
+    await this.#call('set_window_title', { title });
+  }
+
+  /**
+   * Open `url` in the system browser.
+   * @param {string} url
+   */
+  async openExternal(url) {
+    return (await this.#call('plugin:shell|open', { path: url })).ok;
+  }
+
+  /**
+   * Call `handler` with each menu action the app sends ('copy-invite',
+   * 'leave', 'open-in-browser'). Uses the event plugin as @tauri-apps/api's
+   * `listen` does, without the npm package.
+   * @param {(action: string) => void} handler
+   */
+  async onMenu(handler) {
+    this.#onMenu = handler;
+    const internals = /** @type {any} */ (globalThis).__TAURI_INTERNALS__;
+    if (typeof internals?.transformCallback !== 'function') return;
+    await this.#call('plugin:event|listen', {
+      event: 'menu',
+      target: { kind: 'Any' },
+      handler: internals.transformCallback((/** @type {{ payload?: unknown }} */ e) => {
+        if (typeof e?.payload === 'string') this.#onMenu?.(e.payload);
+      }),
+    });
+  }
+}
+
+/** The app's commands, or null in a plain browser. */
+export function appBridge() {
+  const invoke = tauriInvoke();
+  return invoke ? new AppBridge(invoke) : null;
+}
+
+/**
+ * Where the page itself came from, for a browser: the host to call and the
+ * base of invite links.
+ * @param {Location} [loc]
+ */
+export function pageHost(loc = globalThis.location) {
   const httpish = loc.protocol === 'http:' || loc.protocol === 'https:';
   const host = httpish ? loc.host : '127.0.0.1:8070';
-  return { inApp: Boolean(invoke), host, pageBase: httpish ? `${loc.origin}${loc.pathname}` : `http://${host}/` };
+  return { host, pageBase: httpish ? `${loc.origin}${loc.pathname}` : `http://${host}/` };
 }
 
 /**
@@ -70,7 +259,7 @@ export function nativeEngine() {
   return null;
 }
 
-/** Remember a small setting across visits. */
+/** Remember a small setting across visits (a browser's localStorage). */
 export const prefs = {
   /** @param {string} key */
   get(key) {
@@ -81,3 +270,39 @@ export const prefs = {
     try { globalThis.localStorage?.setItem(`lancall.${key}`, value); } catch { /* private mode */ }
   },
 };
+
+/** localStorage keys of each setting, as the browser client always used them. */
+const PREF_KEYS = /** @type {const} */ ({ name: 'name', language: 'lang', camera: 'camera', microphone: 'microphone', speaker: 'speaker' });
+
+/**
+ * The person's settings: the app's file in the app (localStorage if the app
+ * can't read it), localStorage in a browser.
+ * @param {AppBridge | null} app
+ * @returns {Promise<Settings>}
+ */
+export async function loadSettings(app) {
+  const fromApp = app ? await app.loadSettings() : null;
+  if (fromApp) return fromApp;
+  return {
+    ...DEFAULT_SETTINGS,
+    recentHosts: [],
+    name: prefs.get(PREF_KEYS.name) ?? '',
+    language: str(prefs.get(PREF_KEYS.language)),
+    camera: str(prefs.get(PREF_KEYS.camera)),
+    microphone: str(prefs.get(PREF_KEYS.microphone)),
+    speaker: str(prefs.get(PREF_KEYS.speaker)),
+  };
+}
+
+/**
+ * Keep `s`: in the app's file, or in localStorage.
+ * @param {AppBridge | null} app
+ * @param {Settings} s
+ */
+export async function saveSettings(app, s) {
+  if (app && await app.saveSettings(s)) return;
+  for (const [field, key] of Object.entries(PREF_KEYS)) {
+    const v = s[/** @type {keyof typeof PREF_KEYS} */ (field)];
+    if (v != null) prefs.set(key, v);
+  }
+}

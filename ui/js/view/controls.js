@@ -1,5 +1,5 @@
-// The control bar and the keyboard: M mute, V camera, C chat, L leave,
-// F full screen, ? help.
+// The control bar and the keyboard: M mute, V camera, C chat, I copy the
+// invite link, L leave, F full screen, ? help.
 import { byId, setIcon } from './dom.js';
 
 /**
@@ -8,7 +8,7 @@ import { byId, setIcon } from './dom.js';
  */
 
 /** Keys to actions; letters in either case. */
-const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', c: 'chat', l: 'leave', f: 'fullscreen', '?': 'help' });
+const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', c: 'chat', i: 'invite', l: 'leave', f: 'fullscreen', '?': 'help' });
 
 export class Controls {
   mic = true;
@@ -78,6 +78,7 @@ export class Controls {
     cam.title = `${camOff ? t('controls.camOn') : t('controls.camOff')} (V)`;
     this.#button('chat').title = `${t('controls.chat')} (C)`;
     this.#button('leave').title = `${t('controls.leave')} (L)`;
+    this.#button('invite').title = `${t('controls.inviteTitle')} (I)`;
     this.#button('help').title = `${t('controls.help')} (?)`;
   }
 

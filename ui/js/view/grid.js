@@ -15,6 +15,8 @@ export class Grid {
   /** @type {Tile | null} */
   #local = null;
   #sinkId = '';
+  /** Whether the invite card may show (not while the host panel does). */
+  #inviteCard = true;
 
   /**
    * @param {HTMLElement} root
@@ -41,6 +43,12 @@ export class Grid {
           h('button', { type: 'button', class: 'btn', onclick: onCopyInvite }, icon('copy'), this.waitingCopy))));
     i18n.on('change', () => this.render());
     new ResizeObserver(() => this.#layout()).observe(root);
+  }
+
+  /** @param {boolean} shown */
+  setInviteCard(shown) {
+    this.#inviteCard = shown;
+    this.#reflow();
   }
 
   /** Number of remote tiles. */
@@ -131,7 +139,7 @@ export class Grid {
   }
 
   #reflow() {
-    const alone = this.#tiles.size === 0 && this.#local !== null;
+    const alone = this.#tiles.size === 0 && this.#local !== null && this.#inviteCard;
     if (alone && !this.waiting.isConnected) {
       this.root.append(this.waiting);
       this.render();
