@@ -28,13 +28,15 @@ pub struct ServerInfo {
     /// Where others on the LAN reach this host (`http://ADDR:PORT/`), best
     /// first; the client builds invite links from the first.
     pub lan_urls: Vec<String>,
+    /// People in the server's rooms, this window's client included.
+    pub peers: usize,
 }
 
 impl ServerInfo {
-    fn of(addr: SocketAddr) -> ServerInfo {
+    fn of((addr, peers): (SocketAddr, usize)) -> ServerInfo {
         let port = addr.port();
         let lan_urls = lan::addresses().iter().map(|ip| format!("http://{}/", SocketAddr::new(*ip, port))).collect();
-        ServerInfo { port, ws_url: format!("ws://127.0.0.1:{port}/ws"), lan_urls }
+        ServerInfo { port, ws_url: format!("ws://127.0.0.1:{port}/ws"), lan_urls, peers }
     }
 }
 
@@ -47,7 +49,9 @@ pub fn launch(launch: State<'_, Launch>) -> Launch {
 /// Start hosting (or keep hosting) and say where.
 #[tauri::command]
 pub fn host_start(hosting: State<'_, Hosting>, port: Option<u16>) -> Result<ServerInfo> {
-    hosting.start(port).map(ServerInfo::of)
+    hosting.start(port)?;
+    // Just started or already running: either way there is a status.
+    hosting.status().map(ServerInfo::of).ok_or_else(|| Error::Task("hosting stopped while starting".into()))
 }
 
 /// Stop hosting; peers are told before this returns. Off the GUI thread,
@@ -62,7 +66,7 @@ pub async fn host_stop<R: Runtime>(app: AppHandle<R>) -> Result<()> {
 /// Where the server listens, or null when not hosting.
 #[tauri::command]
 pub fn server_info(hosting: State<'_, Hosting>) -> Option<ServerInfo> {
-    hosting.addr().map(ServerInfo::of)
+    hosting.status().map(ServerInfo::of)
 }
 
 fn settings_path<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
@@ -128,7 +132,8 @@ mod tests {
     /// Server info gives a loopback socket for the window and LAN pages for others.
     #[test]
     fn server_info_addresses() {
-        let info = ServerInfo::of("0.0.0.0:8071".parse().unwrap());
+        let info = ServerInfo::of(("0.0.0.0:8071".parse().unwrap(), 2));
+        assert_eq!(info.peers, 2);
         assert_eq!(info.port, 8071);
         assert_eq!(info.ws_url, "ws://127.0.0.1:8071/ws");
         for url in &info.lan_urls {

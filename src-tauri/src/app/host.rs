@@ -3,7 +3,7 @@
 //! when the app exits.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,11 @@ impl Hosting {
         self.server.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(HostedServer::addr)
     }
 
+    /// Where the server listens and how many people are in its rooms, if hosting.
+    pub fn status(&self) -> Option<(SocketAddr, usize)> {
+        self.server.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|s| (s.addr(), s.peers()))
+    }
+
     /// Stop hosting: every peer is told (close 1001) before this returns.
     /// Blocks for up to the server's shutdown grace, so not on the GUI thread.
     pub fn stop(&self) {
@@ -63,6 +68,7 @@ impl Hosting {
 /// A running in-process server.
 pub struct HostedServer {
     addr: SocketAddr,
+    shared: Arc<signal::Shared>,
     stop: CancellationToken,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -87,6 +93,8 @@ impl HostedServer {
             .map_err(Error::Runtime)?;
         let stop = CancellationToken::new();
         let stopped = stop.clone();
+        let shared = signal::Shared::new(config);
+        let serving = shared.clone();
         let thread = std::thread::Builder::new()
             .name("lancall-server-main".into())
             .spawn(move || {
@@ -98,17 +106,22 @@ impl HostedServer {
                             return;
                         }
                     };
-                    if let Err(e) = signal::run(listener, config, stopped.cancelled_owned()).await {
+                    if let Err(e) = signal::serve(listener, serving, stopped.cancelled_owned()).await {
                         tracing::error!(cause = ?e, "call server stopped with an error");
                     }
                 });
             })
             .map_err(Error::Runtime)?;
-        Ok(HostedServer { addr, stop, thread: Mutex::new(Some(thread)) })
+        Ok(HostedServer { addr, shared, stop, thread: Mutex::new(Some(thread)) })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// People in the server's rooms now.
+    pub fn peers(&self) -> usize {
+        self.shared.stats().peers
     }
 
     /// Tell every peer, close every socket, and wait for the server's thread
