@@ -37,6 +37,16 @@ pub enum Command {
     /// Run the signaling server without a window, for an always-on host or a
     /// machine with no display. Browsers can join at the printed address.
     Serve(ServeArgs),
+    /// List the lancall hosts announcing themselves on this LAN (mDNS), one
+    /// JSON object per line as they are heard.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverArgs {
+    /// Seconds to listen before exiting.
+    #[arg(long, value_name = "SECS", default_value_t = 3.0, value_parser = positive_secs)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,6 +115,21 @@ pub struct ServeArgs {
     /// Seconds a dropped peer keeps its place, waiting to resume.
     #[arg(long, value_name = "SECS", default_value_t = 15.0, value_parser = positive_secs)]
     pub resume_grace: f64,
+    /// Announce this server on the LAN over mDNS (`_lancall._tcp`), so the
+    /// app's join screen and `lancall discover` list it. Room names are not announced.
+    #[arg(long)]
+    pub advertise: bool,
+    /// The host name shown to others with --advertise (default: this machine's name).
+    #[arg(long, requires = "advertise")]
+    pub name: Option<String>,
+    /// Also serve HTTPS and WSS on the same port, so browsers on the LAN may
+    /// use the camera. The certificate is self-signed, made on first run and
+    /// kept; its fingerprint is printed for guests to compare.
+    #[arg(long)]
+    pub https: bool,
+    /// Folder for the certificate (default: the app's config folder).
+    #[arg(long, value_name = "DIR", requires = "https")]
+    pub cert_dir: Option<std::path::PathBuf>,
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {
@@ -135,6 +160,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Discover(args)) => discover(args),
         #[cfg(feature = "app")]
         None => crate::app::run(crate::app::Launch::Lobby { name: None }, cli.port),
         #[cfg(feature = "app")]
@@ -185,6 +211,20 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let mut config = args.config();
+        if args.https {
+            match args.cert_dir.clone().or_else(signal::tls::default_dir).map(|d| signal::tls::TlsIdentity::load_or_create(&d)) {
+                Some(Ok(tls)) => config.tls = Some(tls),
+                Some(Err(e)) => {
+                    eprintln!("lancall serve: {e}");
+                    return ExitCode::FAILURE;
+                }
+                None => {
+                    eprintln!("lancall serve: no config folder for the certificate; name one with --cert-dir");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         let addr = SocketAddr::new(args.bind, args.port);
         let listener = match tokio::net::TcpListener::bind(addr).await {
             Ok(l) => l,
@@ -198,7 +238,23 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         let local = listener.local_addr().unwrap_or(addr);
         println!("{}", banner(local));
-        match signal::run(listener, args.config(), signals.recv()).await {
+        if let Some(tls) = &config.tls {
+            println!("{}", tls_banner(local, tls));
+        }
+        // Announced only once listening; withdrawn when this is dropped, after the server stops.
+        let _advertiser = if args.advertise {
+            let name = args.name.clone().unwrap_or_else(crate::discovery::machine_name);
+            match crate::discovery::Advertiser::start(&name, local.port(), config.tls.is_some()) {
+                Ok(advertiser) => Some(advertiser),
+                Err(e) => {
+                    eprintln!("lancall serve: cannot announce on the LAN: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        } else {
+            None
+        };
+        match signal::run(listener, config, signals.recv()).await {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -220,6 +276,38 @@ pub fn banner(local: SocketAddr) -> String {
         urls.join(" or "),
         urls.first().map_or(local.to_string(), |u| u.trim_start_matches("http://").trim_end_matches('/').to_owned()),
     )
+}
+
+/// The second banner line when HTTPS is on: where browsers get a secure
+/// origin, and the fingerprint a guest compares with the browser's warning.
+pub fn tls_banner(local: SocketAddr, tls: &signal::tls::TlsIdentity) -> String {
+    let urls: Vec<String> = signal::lan::urls(local).iter().map(|u| u.replacen("http://", "https://", 1)).collect();
+    format!("https: open {} ; certificate SHA-256 {}", urls.join(" or "), tls.fingerprint())
+}
+
+/// `lancall discover`: every host heard within the timeout, one JSON line
+/// each as it comes (and a `lost` line when one goes).
+fn discover(args: DiscoverArgs) -> ExitCode {
+    init_tracing();
+    let mut browser = match crate::discovery::Browser::start() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("lancall discover: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs_f64(args.timeout);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        let Some(change) = browser.next_timeout(left) else { break };
+        if let Ok(line) = serde_json::to_string(&change) {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                break; // nobody reads any more
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Ctrl-C and SIGTERM (from a service manager or a session ending), caught

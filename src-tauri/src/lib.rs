@@ -9,4 +9,5 @@
 #[cfg(feature = "app")]
 pub mod app;
 pub mod cli;
+pub mod discovery;
 pub mod signal;

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod discovery;
 mod extensions;
 mod heartbeat;
 mod limits;
@@ -11,3 +12,4 @@ mod origin;
 mod room_props;
 mod seed_flow;
 mod shutdown;
+mod tls;

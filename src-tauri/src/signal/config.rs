@@ -41,6 +41,9 @@ pub struct Config {
     /// Origins allowed besides the built-in ones (see [`super::origin`]).
     /// `*` allows any.
     pub allowed_origins: Vec<String>,
+    /// Also speak HTTPS/WSS on the same port, with this certificate (see
+    /// [`super::tls`] and [`super::listener`]). `None`: plain HTTP/WS only.
+    pub tls: Option<super::tls::TlsIdentity>,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             passcode_attempts: 5,
             shutdown_grace: Duration::from_secs(3),
             allowed_origins: Vec::new(),
+            tls: None,
         }
     }
 }

@@ -9,11 +9,13 @@ pub mod config;
 pub mod connection;
 pub mod http;
 pub mod lan;
+pub mod listener;
 pub mod origin;
 pub mod protocol;
 pub mod ratelimit;
 pub mod room;
 pub mod server;
+pub mod tls;
 
 pub use config::Config;
 pub use server::{run, serve, Shared};

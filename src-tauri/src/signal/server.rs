@@ -98,7 +98,13 @@ pub async fn serve(
         }
         token.cancel();
     };
-    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+    match shared.config.tls.as_ref() {
+        Some(tls) => {
+            let listener = super::listener::DualListener::new(listener, tls.server_config())?;
+            axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+        }
+        None => axum::serve(listener, app).with_graceful_shutdown(stop).await?,
+    }
     // Upgraded sockets are not the HTTP server's any more: wait for them here.
     shared.tracker.close();
     if tokio::time::timeout(shared.config.shutdown_grace, shared.tracker.wait()).await.is_err() {

@@ -23,13 +23,14 @@ export const CHROMIUM_FLAGS = [
 
 /**
  * Launch Chromium with a fresh user-data-dir. `close()` removes it.
- * @param {{ args?: string[], fakeUi?: boolean }} [options]
+ * @param {{ args?: string[], fakeUi?: boolean, executable?: string, ignoreHTTPSErrors?: boolean }} [options]
  */
 export async function launch(options = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'lancall-chromium-'));
   const flags = CHROMIUM_FLAGS.filter((f) => options.fakeUi !== false || f !== '--use-fake-ui-for-media-stream');
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: options.executable ?? CHROMIUM,
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
     headless: true,
     args: [...flags, ...(options.args ?? [])],
     viewport: { width: 1280, height: 800 },

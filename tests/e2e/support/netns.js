@@ -1,0 +1,84 @@
+// Two network namespaces joined by a veth pair: two "machines" on one LAN,
+// made and removed by the test (root only). Nothing else is reachable from
+// inside them: each has only its loopback and its end of the veth, with an
+// address of the test's own and no route anywhere else.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM } from './browser.js';
+
+/** @typedef {{ name: string, ip: string, exec: (cmd: string, args: string[], o?: import('node:child_process').SpawnOptions) => import('node:child_process').ChildProcess }} Host */
+
+/** @param {string[]} args */
+const ip = (args) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+
+/**
+ * Why namespaces can't be made here, or null when they can.
+ * @returns {string | null}
+ */
+export function netnsUnavailable() {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    return 'not root: network namespaces need CAP_SYS_ADMIN (run `make test` as root, as CI does)';
+  }
+  try {
+    ip(['netns', 'list']);
+  } catch (e) {
+    return `the ip command cannot manage namespaces: ${/** @type {Error} */ (e).message}`;
+  }
+  return null;
+}
+
+/**
+ * Make the two hosts: `a` at 10.213.0.1/24 and `b` at 10.213.0.2/24.
+ * `remove()` deletes both namespaces (and with them the veth pair); it is
+ * also run if the process exits first.
+ */
+export function makeLan() {
+  const tag = `${process.pid % 100000}`;
+  const names = [`lancall-a${tag}`, `lancall-b${tag}`];
+  const links = [`lcva${tag}`, `lcvb${tag}`];
+  const ips = ['10.213.0.1', '10.213.0.2'];
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    for (const ns of names) {
+      try { ip(['netns', 'del', ns]); } catch { /* already gone */ }
+    }
+  };
+  process.once('exit', remove);
+  try {
+    for (const ns of names) ip(['netns', 'add', ns]);
+    ip(['link', 'add', links[0], 'type', 'veth', 'peer', 'name', links[1]]);
+    names.forEach((ns, i) => {
+      ip(['link', 'set', links[i], 'netns', ns]);
+      ip(['-n', ns, 'addr', 'add', `${ips[i]}/24`, 'dev', links[i]]);
+      ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+      ip(['-n', ns, 'link', 'set', links[i], 'up']);
+    });
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  /** @type {(i: number) => Host} */
+  const host = (i) => ({
+    name: names[i],
+    ip: ips[i],
+    exec: (cmd, args, o = {}) => spawn('ip', ['netns', 'exec', names[i], cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...o }),
+  });
+  return { a: host(0), b: host(1), remove };
+}
+
+/**
+ * An executable that runs Debian's Chromium inside `host`'s namespace, for
+ * playwright's executablePath (its pipe to Chromium survives `ip netns exec`).
+ * @param {Host} host
+ */
+export async function chromiumIn(host) {
+  const dir = await mkdtemp(join(tmpdir(), 'lancall-netns-'));
+  const path = join(dir, 'chromium');
+  await writeFile(path, `#!/bin/sh\nexec ip netns exec ${host.name} ${CHROMIUM} "$@"\n`);
+  await chmod(path, 0o755);
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
