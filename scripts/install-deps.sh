@@ -14,6 +14,15 @@ APT_PACKAGES=(
   xvfb xauth chromium
   iproute2 procps imagemagick x11-utils
   fonts-wqy-microhei
+  # The native WebRTC engine (src-tauri/src/media/, for WebKitGTK which has
+  # no RTCPeerConnection): GStreamer's headers to build, and at run time
+  # webrtcbin and webrtcdsp (-bad), nicesrc/nicesink (-nice), vp8 and
+  # v4l2/pulse (-good), opus and the test sources (-base), PipeWire and ALSA
+  # capture; gst-inspect-1.0 to check what is there.
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-nice gstreamer1.0-pulseaudio gstreamer1.0-alsa gstreamer1.0-pipewire
+  gstreamer1.0-tools
 )
 
 missing=()
