@@ -34,7 +34,7 @@ import { MediaError } from './media.js';
  * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string }} PhaseChange
  * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
  * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
- *   stream: MediaStream | null, chat: boolean }} PeerView
+ *   stream: MediaStream | null, chat: boolean, sas: string }} PeerView
  * @typedef {{ id: string, from: string, name: string, text: string, ts: number, self: boolean }} ChatMessage
  * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean }} LocalView
  * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string }} JoinParams
@@ -441,6 +441,7 @@ export class Call extends Emitter {
     const current = () => this.#entries.get(e.id) === e;
     p.on('stream', () => { if (current()) this.emit('peer', this.#view(e)); });
     p.on('state', () => { if (current()) this.emit('peer', this.#view(e)); });
+    p.on('sas', () => { if (current()) this.emit('peer', this.#view(e)); });
     p.on('channel', (open) => {
       if (!current()) return;
       if (open) p.sendData({ t: 'hello', name: this.#params?.name, ...this.#sending() });
@@ -553,7 +554,7 @@ export class Call extends Emitter {
     const state = e.away || s === 'disconnected' || s === 'failed' ? 'reconnecting'
       : s === 'connected' ? 'connected' : 'connecting';
     const stream = e.peer.remoteStream.getTracks().length ? e.peer.remoteStream : null;
-    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen };
+    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas };
   }
 
   /** What others should show of us: is sound and video coming? */

@@ -331,7 +331,7 @@ async function main() {
       ready: () => ready,
       phase: () => call.phase,
       myId: () => call.myId,
-      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat })),
+      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
       roster: () => call.roster,
       hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),

@@ -5,6 +5,7 @@
 // The transport is injected (`send`), so this module knows nothing of the
 // WebSocket or the DOM; the connection comes from an Engine.
 import { Emitter } from './emitter.js';
+import { shortAuthString } from './sas.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -20,6 +21,7 @@ import { Emitter } from './emitter.js';
  * @property {RTCPeerConnectionState} state
  * @property {any} data             an app message from the data channel
  * @property {boolean} channel      the data channel opened (true) or closed (false)
+ * @property {string} sas           the short authentication string changed (sas.js)
  */
 
 const KINDS = /** @type {const} */ (['audio', 'video']);
@@ -71,6 +73,8 @@ export class Peer extends Emitter {
   pc;
   /** All the remote side's tracks, for one <video>. */
   remoteStream = new MediaStream();
+  /** Words both people should see for this connection (sas.js); '' until offer and answer are known. */
+  sas = '';
   #makingOffer = false;
   #ignoreOffer = false;
   #settingRemoteAnswer = false;
@@ -125,6 +129,7 @@ export class Peer extends Emitter {
     });
     pc.addEventListener('datachannel', (e) => this.#bind(/** @type {RTCDataChannelEvent} */ (e).channel));
     pc.addEventListener('connectionstatechange', () => this.emit('state', pc.connectionState));
+    pc.addEventListener('signalingstatechange', () => this.#updateSas());
     pc.addEventListener('iceconnectionstatechange', () => this.#watchIce());
     if (initiator) this.#claim();
     else this.#offerTimer = setTimeout(() => this.#claim(), offerWaitMs);
@@ -273,6 +278,17 @@ export class Peer extends Emitter {
     for (const kind of KINDS) {
       if (!this.#slots[kind] && this.#local[kind]) await this.setTrack(kind, this.#local[kind]);
     }
+  }
+
+  /** Once an offer and its answer are both applied, derive the words from their fingerprints. */
+  #updateSas() {
+    if (this.pc.signalingState !== 'stable') return;
+    const local = this.pc.localDescription?.sdp;
+    const remote = this.pc.remoteDescription?.sdp;
+    const sas = local && remote ? shortAuthString(local, remote) : '';
+    if (sas === this.sas) return;
+    this.sas = sas;
+    this.emit('sas', sas);
   }
 
   /** A failed ICE connection restarts ICE; a long "disconnected" does too. */

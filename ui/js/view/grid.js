@@ -74,7 +74,7 @@ export class Grid {
       this.root.insertBefore(tile.el, this.waiting.isConnected ? this.waiting : null);
       if (this.#sinkId) tile.setSink(this.#sinkId);
     }
-    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream });
+    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas });
     this.#reflow();
   }
 

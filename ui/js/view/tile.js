@@ -7,7 +7,7 @@ import { StatsSampler } from '../stats.js';
  * @typedef {import('../i18n.js').I18n} I18n
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../stats.js').StatsSummary} StatsSummary
- * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null }} TileState
+ * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string }} TileState
  */
 
 export class Tile {
@@ -149,6 +149,9 @@ export class Tile {
     ];
     const dl = h('dl');
     for (const [k, v] of rows) dl.append(h('dt', { text: k }), h('dd', { text: v }));
+    // The words both people compare aloud (sas.js), from the DTLS fingerprints.
+    dl.append(h('dt', { text: t('stats.sas'), title: t('stats.sasHint') }),
+      h('dd', { class: 'sas', text: this.state.sas || dash, title: t('stats.sasHint') }));
     this.panel.replaceChildren(dl);
   }
 }
