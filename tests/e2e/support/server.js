@@ -22,9 +22,9 @@ export async function startServer(args = ['--bind', '127.0.0.1', '--port', '0'])
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
   });
   let log = '';
+  let out = '';
   child.stderr.on('data', (d) => { log += d; });
   const port = await new Promise((resolvePort, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`lancall serve printed no banner in 15 s; log:\n${log}`)), 15_000);
     child.stdout.on('data', (d) => {
       out += d;
@@ -40,6 +40,8 @@ export async function startServer(args = ['--bind', '127.0.0.1', '--port', '0'])
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     process: child,
     log: () => log,
+    /** What it printed on stdout so far (the banner). */
+    stdout: () => out,
     /** SIGTERM, and wait for a graceful exit. */
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
