@@ -6,7 +6,7 @@
 // Saves a screenshot of the app window.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './support/browser.js';
@@ -66,6 +66,13 @@ describe('the app hosts a call', () => {
       await until(async () => (await health(Number(port))).peers === 3, 'the joining app in the room');
       const state = await until(() => joiner.states().find((s) => s.phase === 'in-call'), 'the joining app in the call');
       assert.ok(state.title.includes(room), `title names the room: ${state.title}`);
+      // The app keeps its settings in the OS's config folder (XDG_CONFIG_HOME here).
+      const file = join(joiner.config, 'app.lancall.desktop', 'settings.json');
+      const settings = await until(async () => {
+        const s = JSON.parse(await readFile(file, 'utf8'));
+        return s.name === 'Second' && s.recent_hosts?.length && s;
+      }, 'the joining app to save its settings');
+      assert.equal(settings.recent_hosts[0], `127.0.0.1:${port}`);
     } finally {
       await joiner.stop();
     }
