@@ -4,10 +4,14 @@
 //!   or headless by `lancall serve`.
 //! - `app` (feature `app`, on by default): the Tauri shell that hosts the
 //!   server on a background runtime.
+//! - `media` (feature `media`, Linux): the native WebRTC engine on GStreamer's
+//!   webrtcbin, for webviews without RTCPeerConnection.
 //! - [`cli`]: the command line that picks between them.
 
 #[cfg(feature = "app")]
 pub mod app;
 pub mod cli;
+#[cfg(all(feature = "media", target_os = "linux"))]
+pub mod media;
 pub mod discovery;
 pub mod signal;

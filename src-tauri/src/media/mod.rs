@@ -1,0 +1,215 @@
+//! The native WebRTC engine, for webviews without RTCPeerConnection (Linux
+//! WebKitGTK). Standard WebRTC on GStreamer's webrtcbin: ICE (libnice),
+//! DTLS-SRTP, VP8 video, Opus audio and SCTP data channels, so it talks to
+//! browsers and to other lancall installs alike.
+//!
+//! No Tauri here: the app (`app::native_engine`) and the tests drive an
+//! [`Engine`] and its [`NativePeer`]s directly, and read [`Event`]s from one
+//! channel. The signaling (who offers, perfect negotiation) stays with the
+//! caller, as with a browser's RTCPeerConnection.
+//!
+//! ```text
+//! capture pipeline: camera/test ─ vp8enc ─┐ appsink ──▶ appsrc ─ rtpvp8pay ─┐
+//!                   mic/tone ─ opusenc ───┘ (once)      (per peer)          webrtcbin ─ ICE/DTLS
+//! peer pipeline:    webrtcbin ─ rtpvp8depay ─┬ vp8dec (counted)                   
+//!                                            └ appsink ─▶ Event::Video (to the page)
+//!                   webrtcbin ─ rtpopusdepay ─ opusdec ─ speakers
+//! ```
+
+mod capture;
+mod error;
+mod peer;
+pub mod sdp;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use gstreamer as gst;
+use tokio::sync::mpsc;
+
+pub use error::{Error, Result};
+pub use peer::{Counters, NativePeer};
+pub use sdp::{IceCandidate, SdpType, SessionDescription};
+
+/// What the engine sends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Source {
+    /// Nothing: receive only.
+    None,
+    /// A moving test pattern and a tone, for tests and machines without a camera.
+    #[default]
+    Test,
+    /// The camera and microphone the person picked (see `capture`'s device
+    /// strings: `v4l2:/dev/video0`, `pipewire:…`, `pulse:…`, `alsa:…`, `auto`).
+    /// `None` for a kind sends nothing of it.
+    Devices { video: Option<String>, audio: Option<String> },
+}
+
+/// The picture we send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoFormat {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub bitrate_kbps: u32,
+}
+
+impl Default for VideoFormat {
+    fn default() -> Self {
+        // The client's default for a call (ui/js/media.js asks for 640x480
+        // at 30 too), and what VP8 encodes in real time on 2 cores.
+        VideoFormat { width: 640, height: 480, fps: 30, bitrate_kbps: 1200 }
+    }
+}
+
+/// Where remote audio goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AudioOut {
+    /// The default output device (PulseAudio/PipeWire/ALSA, whichever GStreamer finds).
+    #[default]
+    Speakers,
+    /// Decoded and counted, then dropped: tests and benchmarks.
+    Discard,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub source: Source,
+    pub video: VideoFormat,
+    pub audio_out: AudioOut,
+    /// Decode remote video in the engine (counted in [`Counters`]); the app
+    /// leaves this off and lets the page decode.
+    pub decode_video: bool,
+    /// Hand remote video to the caller as encoded VP8 frames ([`Event::Video`]).
+    pub forward_video: bool,
+    /// `stun://host:port` for webrtcbin; none on a LAN.
+    pub stun_server: Option<String>,
+    /// `turn(s)://user:pass@host:port`.
+    pub turn_server: Option<String>,
+}
+
+/// One encoded frame, for a WebCodecs `VideoDecoder` in the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedFrame {
+    pub data: Vec<u8>,
+    /// A key frame: a decoder can start here.
+    pub key: bool,
+    /// Presentation time in microseconds (what EncodedVideoChunk wants).
+    pub timestamp_us: u64,
+}
+
+impl EncodedFrame {
+    fn from_buffer(buffer: &gst::BufferRef) -> Self {
+        let data = buffer.map_readable().map(|m| m.as_slice().to_vec()).unwrap_or_default();
+        EncodedFrame {
+            data,
+            key: !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT),
+            timestamp_us: buffer.pts().map(|t| t.useconds()).unwrap_or(0),
+        }
+    }
+}
+
+/// What a peer connection reports, named as RTCPeerConnection's events are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// Something changed that needs an offer (`negotiationneeded`).
+    NegotiationNeeded,
+    /// A local ICE candidate to send to the other side (`icecandidate`).
+    Candidate(IceCandidate),
+    /// `connectionstatechange`: new, connecting, connected, disconnected, failed, closed.
+    ConnectionState(String),
+    /// `iceconnectionstatechange`.
+    IceConnectionState(String),
+    /// `signalingstatechange`.
+    SignalingState(String),
+    /// Remote media of this kind (`audio`/`video`) started arriving (`track`).
+    Track(String),
+    /// The data channel opened (true) or closed (false).
+    Channel(bool),
+    /// A text message on the data channel.
+    Message(String),
+    /// A remote video frame, encoded (only with `Config::forward_video`).
+    Video(EncodedFrame),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Peer { id: String, event: PeerEvent },
+    /// Our own encoded video, for the page's preview (see [`Engine::set_preview`]).
+    LocalVideo(EncodedFrame),
+    /// A pipeline failed; `peer` is None for capture. The others go on.
+    Error { peer: Option<String>, message: String },
+}
+
+/// Elements the engine cannot work without, by the package that has them.
+const REQUIRED: &[(&str, &str)] = &[
+    ("webrtcbin", "gstreamer1.0-plugins-bad"),
+    ("nicesrc", "gstreamer1.0-nice"),
+    ("dtlssrtpenc", "gstreamer1.0-plugins-bad"),
+    ("sctpenc", "gstreamer1.0-plugins-bad"),
+    ("vp8enc", "gstreamer1.0-plugins-good"),
+    ("vp8dec", "gstreamer1.0-plugins-good"),
+    ("rtpvp8pay", "gstreamer1.0-plugins-good"),
+    ("opusenc", "gstreamer1.0-plugins-base"),
+    ("opusdec", "gstreamer1.0-plugins-base"),
+    ("appsrc", "gstreamer1.0-plugins-base"),
+    ("videotestsrc", "gstreamer1.0-plugins-base"),
+    ("webrtcdsp", "gstreamer1.0-plugins-bad"),
+];
+
+/// Start GStreamer once and check the plugins are there.
+pub fn init() -> Result<()> {
+    static INIT: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| {
+        gst::init().map_err(|e| e.to_string())?;
+        let missing: Vec<String> = REQUIRED
+            .iter()
+            .filter(|(name, _)| gst::ElementFactory::find(name).is_none())
+            .map(|(name, pkg)| format!("{name} ({pkg})"))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("missing: {}", missing.join(", ")))
+        }
+    })
+    .clone()
+    .map_err(|e| if e.starts_with("missing") { Error::MissingElements(e) } else { Error::Init(e) })
+}
+
+/// The engine: one capture, any number of peers, one event channel.
+pub struct Engine {
+    config: Config,
+    capture: Arc<capture::Capture>,
+    events: mpsc::UnboundedSender<Event>,
+    next_id: AtomicU64,
+}
+
+impl Engine {
+    /// Start capture; events of every peer arrive on the returned receiver.
+    pub fn new(config: Config) -> Result<(Engine, mpsc::UnboundedReceiver<Event>)> {
+        init()?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let capture = capture::Capture::start(&config.source, &config.video, tx.clone())?;
+        Ok((Engine { config, capture: Arc::new(capture), events: tx, next_id: AtomicU64::new(1) }, rx))
+    }
+
+    /// A new connection to the remote peer `id` (ids name peers in events).
+    pub fn peer(&self, id: &str) -> Result<NativePeer> {
+        let serial = self.next_id.fetch_add(1, Ordering::Relaxed);
+        NativePeer::new(id, serial, &self.config, self.capture.clone(), self.events.clone())
+    }
+
+    pub fn set_video_enabled(&self, on: bool) {
+        self.capture.set_video_enabled(on);
+    }
+
+    pub fn set_audio_enabled(&self, on: bool) {
+        self.capture.set_audio_enabled(on);
+    }
+
+    /// Our own encoded video as [`Event::LocalVideo`] (on) or not (off).
+    pub fn set_preview(&self, on: bool) {
+        self.capture.set_preview(on.then(|| self.events.clone()));
+    }
+}

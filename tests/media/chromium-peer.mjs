@@ -1,0 +1,72 @@
+// A Chromium page running lancall's own client (ui/, served by the host),
+// driven for a Rust test over stdin/stdout: one JSON command per line in,
+// one JSON reply per line out. Started as
+//   node tests/media/chromium-peer.mjs <page-url> <room> <name>
+// it joins the room through the lobby (fake camera and microphone), says
+// {"joined":true}, then answers {"cmd":"stats"|"chat"|"chats"|"screenshot"|"quit"}.
+import { createInterface } from 'node:readline';
+import { launch } from '../e2e/support/browser.js';
+import { joinCall, openClient } from '../e2e/support/call.js';
+
+const [url, room, name] = process.argv.slice(2);
+const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+const browser = await launch();
+let closing = false;
+const quit = async (code = 0) => {
+  if (closing) return;
+  closing = true;
+  await browser.close();
+  process.exit(code);
+};
+process.on('SIGTERM', () => quit(0));
+process.stdin.on('end', () => quit(0));
+
+try {
+  const server = { url };
+  const page = await openClient(browser, server, name);
+  await joinCall(page, server, { name, room });
+  say({ joined: true });
+
+  const commands = {
+    stats: async () => ({ stats: await page.evaluate(() => window.lancall.stats()) }),
+    peers: async () => ({ peers: await page.evaluate(() => window.lancall.peers()) }),
+    chat: async ({ text }) => {
+      await page.evaluate((t) => {
+        const input = /** @type {HTMLInputElement} */ (document.getElementById('chat-input'));
+        input.value = t;
+        /** @type {HTMLFormElement} */ (document.getElementById('chat-form')).requestSubmit();
+      }, text);
+      return { ok: true };
+    },
+    chats: async () => ({
+      chats: await page.$$eval('#chat-log li.msg:not(.self):not(.system) .body', (els) => els.map((e) => e.textContent)),
+    }),
+    screenshot: async ({ path }) => {
+      await page.screenshot({ path });
+      return { ok: true };
+    },
+    quit: async () => {
+      await quit(0);
+      return {};
+    },
+  };
+  for await (const line of createInterface({ input: process.stdin })) {
+    let msg;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      say({ error: `not JSON: ${line}` });
+      continue;
+    }
+    const run = commands[msg.cmd];
+    try {
+      say(run ? await run(msg) : { error: `unknown command ${msg.cmd}` });
+    } catch (e) {
+      say({ error: String(e?.message ?? e) });
+    }
+  }
+} catch (e) {
+  say({ error: String(e?.message ?? e) });
+  await quit(1);
+}

@@ -1,0 +1,10 @@
+//! The native WebRTC engine (src-tauri/src/media/) without a window: native
+//! peers and a Chromium page in rooms of a real signaling server, media and
+//! data-channel messages both ways, and the bad input it must survive.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+mod bad_input;
+mod chromium;
+mod native;

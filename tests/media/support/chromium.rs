@@ -1,0 +1,79 @@
+//! A Chromium page running lancall's client, as a child process: Node and
+//! playwright-core (tests/media/chromium-peer.mjs), one JSON line per
+//! command and per reply.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+pub struct ChromiumPeer {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl ChromiumPeer {
+    /// Open lancall's page at `page_url` and join `room` as `name`.
+    pub async fn join(page_url: &str, room: &str, name: &str) -> ChromiumPeer {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("node")
+            .arg(repo.join("tests/media/chromium-peer.mjs"))
+            .args([page_url, room, name])
+            .current_dir(&repo)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs (npm ci installs playwright-core)");
+        let stdin = child.stdin.take().expect("stdin");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut peer = ChromiumPeer { child, stdin, lines };
+        let first = peer.read(60).await;
+        assert_eq!(first["joined"], true, "Chromium joined the room: {first}");
+        peer
+    }
+
+    async fn read(&mut self, secs: u64) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(secs), self.lines.next_line())
+            .await
+            .expect("Chromium driver answers in time")
+            .expect("read from the Chromium driver")
+            .expect("the Chromium driver is still running");
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("Chromium driver said non-JSON: {line}"))
+    }
+
+    /// Send one command and wait for its reply.
+    pub async fn ask(&mut self, command: Value) -> Value {
+        let line = format!("{command}\n");
+        self.stdin.write_all(line.as_bytes()).await.expect("write to the Chromium driver");
+        let reply = self.read(30).await;
+        assert!(reply.get("error").is_none(), "Chromium driver: {reply}");
+        reply
+    }
+
+    /// `window.lancall.stats()` of the page: one entry per remote peer.
+    pub async fn stats(&mut self) -> Vec<Value> {
+        self.ask(json!({"cmd": "stats"})).await["stats"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn chat(&mut self, text: &str) {
+        self.ask(json!({"cmd": "chat", "text": text})).await;
+    }
+
+    /// Chat texts the page shows from others.
+    pub async fn chats(&mut self) -> Vec<String> {
+        let reply = self.ask(json!({"cmd": "chats"})).await;
+        reply["chats"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.stdin.write_all(b"{\"cmd\":\"quit\"}\n").await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        let _ = self.child.kill().await;
+    }
+}
