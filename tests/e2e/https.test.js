@@ -75,6 +75,13 @@ describe('browser guests over HTTPS', () => {
     assert.match(kept.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
     assert.equal((await stat(join(certDir, 'lancall-key.pem'))).mode & 0o077, 0, 'the key is private');
     assert.match(server.stdout(), new RegExp(`https://127\\.0\\.0\\.1:${server.port}/`));
+    // A later run uses the kept certificate: guests see the same fingerprint.
+    const again = await startServer(['--bind', '127.0.0.1', '--port', '0', '--https', '--cert-dir', certDir]);
+    try {
+      assert.equal((await waitUntilLine(again, /certificate SHA-256 ([0-9A-F:]{95})/))[1], fingerprint);
+    } finally {
+      await again.stop();
+    }
   });
 
   it('a guest accepts the certificate and calls a plain-WS peer over WSS', async () => {

@@ -16,7 +16,7 @@ import { chromiumIn, makeLan, netnsUnavailable } from './support/netns.js';
 /** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 
 const why = netnsUnavailable();
-if (why) console.log(`# netns test skipped: ${why}`);
+if (why) console.log(`netns test skipped: ${why}`);
 
 /**
  * Lines of a child's stdout, as they come, until `test(line)` holds.
