@@ -14,6 +14,7 @@ import { connect } from 'node:tls';
 import { launch, waitFor } from './support/browser.js';
 import { startServer } from './support/server.js';
 import { joinCall, openClient, waitForRemoteVideo, waitUntil } from './support/call.js';
+import { acceptCertificate } from './support/tls.js';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -30,18 +31,6 @@ function presentedFingerprint(port) {
     });
     socket.once('error', reject);
   });
-}
-
-/**
- * Open `url` as a person would: the browser warns about the certificate,
- * they choose "Advanced" and "Proceed".
- * @param {Page} page
- * @param {string} url
- */
-async function acceptCertificate(page, url) {
-  await assert.rejects(page.goto(url), /ERR_CERT_AUTHORITY_INVALID/, 'a fresh profile does not trust the certificate');
-  await page.click('#details-button');
-  await Promise.all([page.waitForURL(url), page.click('#proceed-link')]);
 }
 
 describe('browser guests over HTTPS', () => {

@@ -1,8 +1,9 @@
 // Two real network hosts (network namespaces joined by a veth pair, made
-// and removed here): `lancall serve --advertise` on one is found by `lancall
-// discover` on the other within 3 s, over mDNS on the veth; then a headless
-// Chromium on each host joins the same room at the address discovery gave,
-// and each decodes the other's video, media flowing host to host.
+// and removed here): `lancall serve --advertise --https` on one is found by
+// `lancall discover` on the other within 3 s, over mDNS on the veth; then a
+// headless Chromium on each host opens the https address discovery gave,
+// accepts the host's self-signed certificate as a person would, joins the
+// same room, and each decodes the other's video, media flowing host to host.
 //
 // Needs root (namespaces). Without it the test skips and says why; CI runs
 // as root, so there it always runs.
@@ -12,6 +13,10 @@ import { launch } from './support/browser.js';
 import { LANCALL_BIN } from './support/server.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 import { chromiumIn, makeLan, netnsUnavailable } from './support/netns.js';
+import { acceptCertificate } from './support/tls.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 
@@ -62,11 +67,13 @@ describe('two hosts on a LAN (network namespaces)', { skip: why ?? false }, () =
   /** @type {string} */ let url;
   /** @type {{ close(): Promise<void> }[]} */ const browsers = [];
   /** @type {{ remove(): Promise<void> }[]} */ const wrappers = [];
+  /** @type {string} */ let certDir;
 
   before(async () => {
     lan = makeLan();
-    server = lan.a.exec(LANCALL_BIN, ['serve', '--advertise', '--name', 'Namespace A', '--bind', '0.0.0.0', '--port', '0'],
-      { env: { ...process.env, RUST_LOG: 'warn' } });
+    certDir = await mkdtemp(join(tmpdir(), 'lancall-netns-cert-'));
+    server = lan.a.exec(LANCALL_BIN, ['serve', '--advertise', '--name', 'Namespace A', '--https', '--cert-dir', certDir,
+      '--bind', '0.0.0.0', '--port', '0'], { env: { ...process.env, RUST_LOG: 'warn' } });
     const banner = await lineMatching(server, (l) => /ws:\/\/[^\s/]+:\d+\/ws/.test(l), 15_000, 'banner');
     port = Number(/** @type {RegExpMatchArray} */ (banner.match(/:(\d+)\/ws/))[1]);
   });
@@ -76,6 +83,7 @@ describe('two hosts on a LAN (network namespaces)', { skip: why ?? false }, () =
     for (const w of wrappers) await w.remove();
     await stop(server);
     lan?.remove();
+    if (certDir) await rm(certDir, { recursive: true, force: true });
   });
 
   it('the other host discovers the server within 3 s', async () => {
@@ -91,26 +99,26 @@ describe('two hosts on a LAN (network namespaces)', { skip: why ?? false }, () =
       assert.equal(host.port, port);
       assert.deepEqual(host.addresses, [lan.a.ip]);
       assert.equal(host.version, 1);
-      assert.equal(host.tls, false);
+      assert.equal(host.tls, true);
       assert.equal(host.room, null, 'no room names unless the host says so');
       url = host.url;
-      assert.equal(url, `http://${lan.a.ip}:${port}/`);
+      assert.equal(url, `https://${lan.a.ip}:${port}/`);
     } finally {
       await stop(discover);
     }
   });
 
-  it('a browser on each host joins the room and each decodes the other\'s video', async () => {
+  it('a browser on each host accepts the certificate, joins the room and decodes the other\'s video', async () => {
     assert.ok(url, 'discovery gave the address');
     const pages = [];
     for (const [who, host] of /** @type {const} */ ([['server side', lan.a], ['guest', lan.b]])) {
       const wrapper = await chromiumIn(host);
       wrappers.push(wrapper);
-      // Plain http on a LAN address is no secure origin: tell this test
-      // browser to treat the host's as one, as a person would use https.
-      const browser = await launch({ executable: wrapper.path, args: [`--unsafely-treat-insecure-origin-as-secure=${url.replace(/\/$/, '')}`] });
+      const browser = await launch({ executable: wrapper.path });
       browsers.push(browser);
-      pages.push([who, await openClient(browser, { url }, who)]);
+      const page = await openClient(browser, { url }, who);
+      await acceptCertificate(page, url);
+      pages.push([who, page]);
     }
     for (const [who, page] of pages) await joinCall(/** @type {any} */ (page), { url }, { name: String(who), room: 'veth' });
     for (const [who, page] of pages) await waitForRemoteVideo(/** @type {any} */ (page), 1, { what: `${who}'s remote video` });
@@ -120,5 +128,8 @@ describe('two hosts on a LAN (network namespaces)', { skip: why ?? false }, () =
       const stats = await /** @type {import('playwright-core').Page} */ (page).evaluate(() => window.lancall.stats());
       assert.equal(stats[0]?.candidateType, 'host', `${who}: direct path`);
     }
+    // And the two ends show the same verification words.
+    const words = await Promise.all(pages.map(([, page]) => /** @type {import('playwright-core').Page} */ (page).evaluate(() => window.lancall.peers()[0]?.sas)));
+    assert.ok(words[0] && words[0] === words[1], `words: ${words}`);
   });
 });
