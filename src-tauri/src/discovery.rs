@@ -14,6 +14,9 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mdns_sd::{IfKind, ResolvedService, ServiceDaemon, ServiceEvent, ServiceInfo};
@@ -33,6 +36,8 @@ const MAX_TXT_VALUE: usize = 200;
 pub enum Error {
     #[error("mDNS: {0}")]
     Mdns(#[from] mdns_sd::Error),
+    #[error("cannot start the discovery thread: {0}")]
+    Thread(std::io::Error),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -272,6 +277,55 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.daemon.stop_browse(SERVICE_TYPE);
         let _ = self.daemon.shutdown();
+    }
+}
+
+/// A [`Browser`] on a thread of its own that hands every change to a
+/// callback until stopped (or dropped): what a join screen needs, e.g. a
+/// Tauri command forwarding each [`Change`] to the page over a channel.
+pub struct Watch {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watch {
+    /// How often the thread looks at the stop flag between changes.
+    const POLL: Duration = Duration::from_millis(200);
+
+    pub fn start(network: &Network, mut on_change: impl FnMut(Change) + Send + 'static) -> Result<Watch> {
+        // Started here, so a daemon that cannot start is the caller's error.
+        let mut browser = Browser::start_on(network)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("lancall-discovery".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::Acquire) {
+                    if let Some(change) = browser.next_timeout(Self::POLL) {
+                        on_change(change);
+                    }
+                }
+            })
+            .map_err(Error::Thread)?;
+        Ok(Watch { stop, thread: Some(thread) })
+    }
+
+    /// Stop listening; returns once the callback will not be called again.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.halt();
     }
 }
 

@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use lancall::discovery::{Advertisement, Advertiser, Browser, Change, Network};
+use std::sync::mpsc;
+
+use lancall::discovery::{Advertisement, Advertiser, Browser, Change, Network, Watch};
 
 /// Each test its own mDNS port, so parallel tests and runs never hear each other.
 fn private_network() -> Network {
@@ -61,4 +63,24 @@ fn withdrawn_host_is_lost() {
     let lost = wait_for(&mut browser, Duration::from_secs(3), "goodbye", |c| matches!(c, Change::Lost { .. }));
     assert_eq!(lost, Change::Lost { id: host.id });
     assert!(browser.hosts().is_empty());
+}
+
+/// A watch on its own thread reports hosts as they come and go, and calls
+/// back no more once stopped.
+#[test]
+fn watch_reports_until_stopped() {
+    let network = private_network();
+    let (tx, rx) = mpsc::channel();
+    let watch = Watch::start(&network, move |change| {
+        let _ = tx.send(change);
+    })
+    .expect("watch");
+    let ad = Advertisement { network: network.clone(), ..Advertisement::new("Kitchen", 9000) };
+    let advertiser = Advertiser::start_with(&ad).expect("announce");
+    let Ok(Change::Found(host)) = rx.recv_timeout(Duration::from_secs(3)) else { panic!("no host within 3 s") };
+    assert_eq!(host.name, "Kitchen");
+    advertiser.stop();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(3)), Ok(Change::Lost { id: host.id }));
+    watch.stop();
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "nothing after stop");
 }
