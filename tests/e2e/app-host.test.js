@@ -41,6 +41,12 @@ describe('the app hosts a call', () => {
     const [, port] = await app.stdoutMatch(/^Invite: http:\/\/127\.0\.0\.1:(\d+)\/#room=(\S+)$/m);
     const h = await until(async () => { const s = await health(Number(port)); return s.peers >= 1 && s; }, "the app's own client in its room");
     assert.equal(h.rooms, 1);
+    // LAN guests get https (their browsers need a secure origin for the
+    // camera) and the certificate's fingerprint to check the warning against.
+    assert.match(app.stdout(), /^Certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+    for (const [, scheme, host] of app.stdout().matchAll(/^Invite: (\w+):\/\/([^/:]+)/gm)) {
+      assert.equal(scheme, host === '127.0.0.1' ? 'http' : 'https', `invite scheme for ${host}`);
+    }
     assert.equal(h.peers, 1);
     // The preview plays: a size from the mock camera, and time moving on.
     const playing = await until(() => {

@@ -70,7 +70,10 @@ async fn app_window_hosts_and_quits_gracefully() {
     let Some(x) = Xvfb::start() else {
         panic!("Xvfb is needed for the app test: run scripts/install-deps.sh");
     };
-    let mut app = Running::start(&["host", "--room", "quit-test", "--port", "0"], &[("DISPLAY", x.display.as_str())]);
+    // Its certificate in a folder of the test's; no mDNS on a shared network.
+    let config = std::env::temp_dir().join(format!("lancall-app-window-{}", std::process::id()));
+    let env = [("DISPLAY", x.display.as_str()), ("XDG_CONFIG_HOME", config.to_str().unwrap()), ("LANCALL_MDNS", "0")];
+    let mut app = Running::start(&["host", "--room", "quit-test", "--port", "0"], &env);
     let page = http_get(app.port, "/").await;
     assert!(page.contains("<html"), "{page}");
     let mut peer = join(&app.ws_url(), "guest", "room").await;
@@ -80,4 +83,5 @@ async fn app_window_hosts_and_quits_gracefully() {
     let status = app.terminate();
     assert!(status.success(), "exit status {status:?}");
     assert_eq!(close_code(&mut peer).await, 1001);
+    let _ = std::fs::remove_dir_all(config);
 }

@@ -33,10 +33,10 @@ async fn hosts_on_the_preferred_port_and_stops_cleanly() {
     let port = free_port();
     let hosting = Hosting::new(port, Config::default());
     assert_eq!(hosting.addr(), None, "nothing is hosted before the person asks");
-    let addr = hosting.start(None).expect("host");
+    let addr = hosting.start(None, None).expect("host").addr;
     assert_eq!(addr.port(), port);
     assert!(addr.ip().is_unspecified(), "hosting listens on every interface: {addr}");
-    assert_eq!(hosting.start(None).unwrap(), addr, "a second start keeps the running server");
+    assert_eq!(hosting.start(None, None).unwrap().addr, addr, "a second start keeps the running server");
 
     let loopback = SocketAddr::from(([127, 0, 0, 1], port));
     assert!(healthz(loopback).await.unwrap().contains(r#""rooms":0"#));
@@ -61,7 +61,7 @@ async fn hosts_on_the_preferred_port_and_stops_cleanly() {
     TcpListener::bind(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), port)).expect("the port is free again");
 
     // Hosting again after a stop works, on the same port.
-    assert_eq!(hosting.start(None).unwrap().port(), port);
+    assert_eq!(hosting.start(None, None).unwrap().addr.port(), port);
     hosting.stop();
 }
 
@@ -71,7 +71,7 @@ async fn taken_port_moves_to_a_free_one() {
     let taken = TcpListener::bind("0.0.0.0:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let hosting = Hosting::new(port, Config::default());
-    let addr = hosting.start(None).expect("host");
+    let addr = hosting.start(None, None).expect("host").addr;
     assert_ne!(addr.port(), port);
     assert!(healthz(SocketAddr::from(([127, 0, 0, 1], addr.port()))).await.is_some());
     tokio::task::spawn_blocking(move || hosting.stop()).await.unwrap();
@@ -97,4 +97,31 @@ fn command_lines_check_their_arguments() {
         let out = run(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help");
     }
+}
+
+/// With a certificate folder the host also speaks HTTPS, says its
+/// certificate's fingerprint, and keeps it when hosting again.
+#[tokio::test(flavor = "multi_thread")]
+async fn hosting_with_https_keeps_its_fingerprint() {
+    use lancall::app::HostOptions;
+    let dir = std::env::temp_dir().join(format!("lancall-hosting-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let options = HostOptions { tls_dir: Some(dir.clone()), advertise: false };
+    let hosting = Hosting::with_options(free_port(), Config::default(), options);
+    let first = hosting.start(None, Some("Ada")).expect("host").fingerprint.expect("a certificate");
+    assert_eq!(first.len(), 32 * 3 - 1, "SHA-256 as AB:CD:…: {first}");
+    assert!(dir.join(lancall::signal::tls::CERT_FILE).exists());
+    // Plain HTTP still answers on the same port, for this window's own client.
+    let addr = hosting.addr().unwrap();
+    assert!(healthz(SocketAddr::from(([127, 0, 0, 1], addr.port()))).await.is_some());
+    let hosting = tokio::task::spawn_blocking(move || {
+        hosting.stop();
+        hosting
+    })
+    .await
+    .unwrap();
+    let again = hosting.start(None, None).unwrap().fingerprint;
+    assert_eq!(again.as_deref(), Some(first.as_str()), "the same certificate on the next start");
+    tokio::task::spawn_blocking(move || hosting.stop()).await.unwrap();
+    let _ = std::fs::remove_dir_all(dir);
 }

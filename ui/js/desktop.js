@@ -106,7 +106,7 @@ export class Desktop {
       actions: [{ label: t('gate.cancel'), kind: 'ghost', run: back }],
     };
     this.shell.render();
-    const ok = await this.hosting.start();
+    const ok = await this.hosting.start(v.name || null);
     if (!this.lobbyGate) return; // gone back meanwhile
     if (!ok) {
       this.lobbyGate = {
@@ -227,6 +227,7 @@ export class Desktop {
     this.panel.set(hosted ? {
       room: j.room, link: this.#link(this.hosting.inviteBase, j.room),
       addresses: this.hosting.addresses, port: this.hosting.info?.port ?? 0,
+      fingerprint: this.hosting.info?.fingerprint ?? null,
     } : null);
     this.grid.setInviteCard(!this.panel.open);
     this.notice.set(inCall && !this.call.engine, j.own);

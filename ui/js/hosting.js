@@ -44,11 +44,15 @@ export class Hosting extends Emitter {
     if (JSON.stringify([this.state, this.info]) !== before) this.emit('change', this.state);
   }
 
-  /** Start the server (or find it running). @returns {Promise<boolean>} */
-  async start() {
+  /**
+   * Start the server (or find it running).
+   * @param {string | null} [name]  the host's name in others' lists of hosts
+   * @returns {Promise<boolean>}
+   */
+  async start(name = null) {
     if (this.state === 'on') return true;
     this.#set('starting');
-    const r = await this.app.hostStart(null);
+    const r = await this.app.hostStart(null, name);
     if ('error' in r) {
       this.error = r.error;
       this.#set('off');

@@ -15,6 +15,7 @@
  * @property {string} wsUrl       what this window connects to (loopback)
  * @property {string[]} lanUrls   http://ADDR:PORT/ pages others reach, best first; may be empty
  * @property {number | null} peers  people connected, if the app says
+ * @property {string | null} fingerprint  SHA-256 of the host's HTTPS certificate, when it has one
  *
  * @typedef {object} Launch  what the command line asked the window to do
  * @property {'lobby' | 'host' | 'join'} mode
@@ -63,6 +64,7 @@ function serverInfoOf(raw) {
     wsUrl: raw.ws_url,
     lanUrls: Array.isArray(raw.lan_urls) ? raw.lan_urls.filter((/** @type {unknown} */ u) => typeof u === 'string') : [],
     peers: Number.isInteger(raw.peers) ? raw.peers : null,
+    fingerprint: str(raw.tls_fingerprint),
   };
 }
 
@@ -142,10 +144,11 @@ export class AppBridge {
   /**
    * Start hosting (or learn where the running server is).
    * @param {number | null} [port]
+   * @param {string | null} [name]  how the LAN's host lists show this host
    * @returns {Promise<{ info: ServerInfo } | { error: string }>}
    */
-  async hostStart(port = null) {
-    const r = await this.#call('host_start', { port });
+  async hostStart(port = null, name = null) {
+    const r = await this.#call('host_start', { port, name });
     if (!r.ok) return { error: r.error };
     const info = serverInfoOf(r.value);
     return info ? { info } : { error: 'the app gave no server address' };

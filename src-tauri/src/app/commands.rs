@@ -10,6 +10,7 @@ use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
 use super::error::{Error, Result};
 use super::launch::Launch;
 use super::settings::Settings;
+use super::host::Status;
 use super::Hosting;
 use crate::signal::lan;
 
@@ -30,13 +31,26 @@ pub struct ServerInfo {
     pub lan_urls: Vec<String>,
     /// People in the server's rooms, this window's client included.
     pub peers: usize,
+    /// SHA-256 of the host's certificate when it speaks HTTPS (then the LAN
+    /// pages are `https://`), for guests to compare with their browser's
+    /// warning.
+    pub tls_fingerprint: Option<String>,
 }
 
 impl ServerInfo {
-    fn of((addr, peers): (SocketAddr, usize)) -> ServerInfo {
-        let port = addr.port();
-        let lan_urls = lan::addresses().iter().map(|ip| format!("http://{}/", SocketAddr::new(*ip, port))).collect();
-        ServerInfo { port, ws_url: format!("ws://127.0.0.1:{port}/ws"), lan_urls, peers }
+    fn of(status: Status) -> ServerInfo {
+        let port = status.addr.port();
+        // Browsers only open the camera on secure origins: LAN guests get
+        // https when there is a certificate. This window stays on loopback.
+        let scheme = if status.fingerprint.is_some() { "https" } else { "http" };
+        let lan_urls = lan::addresses().iter().map(|ip| format!("{scheme}://{}/", SocketAddr::new(*ip, port))).collect();
+        ServerInfo {
+            port,
+            ws_url: format!("ws://127.0.0.1:{port}/ws"),
+            lan_urls,
+            peers: status.peers,
+            tls_fingerprint: status.fingerprint,
+        }
     }
 }
 
@@ -46,12 +60,14 @@ pub fn launch(launch: State<'_, Launch>) -> Launch {
     launch.inner().clone()
 }
 
-/// Start hosting (or keep hosting) and say where.
+/// Start hosting (or keep hosting) and say where. `name` is what the LAN's
+/// host lists show. Off the GUI thread: making a first certificate and
+/// starting the announcement take a moment.
 #[tauri::command]
-pub fn host_start(hosting: State<'_, Hosting>, port: Option<u16>) -> Result<ServerInfo> {
-    hosting.start(port)?;
-    // Just started or already running: either way there is a status.
-    hosting.status().map(ServerInfo::of).ok_or_else(|| Error::Task("hosting stopped while starting".into()))
+pub async fn host_start<R: Runtime>(app: AppHandle<R>, port: Option<u16>, name: Option<String>) -> Result<ServerInfo> {
+    tauri::async_runtime::spawn_blocking(move || app.state::<Hosting>().start(port, name.as_deref()).map(ServerInfo::of))
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
 }
 
 /// Stop hosting; peers are told before this returns. Off the GUI thread,
@@ -132,12 +148,16 @@ mod tests {
     /// Server info gives a loopback socket for the window and LAN pages for others.
     #[test]
     fn server_info_addresses() {
-        let info = ServerInfo::of(("0.0.0.0:8071".parse().unwrap(), 2));
+        let info = ServerInfo::of(Status { addr: "0.0.0.0:8071".parse().unwrap(), peers: 2, fingerprint: None });
         assert_eq!(info.peers, 2);
+        assert_eq!(info.tls_fingerprint, None);
         assert_eq!(info.port, 8071);
         assert_eq!(info.ws_url, "ws://127.0.0.1:8071/ws");
         for url in &info.lan_urls {
             assert!(url.starts_with("http://") && url.ends_with(":8071/"), "{url}");
         }
+        let tls = ServerInfo::of(Status { addr: "0.0.0.0:8071".parse().unwrap(), peers: 0, fingerprint: Some("AB:CD".into()) });
+        assert_eq!(tls.ws_url, "ws://127.0.0.1:8071/ws", "the window itself stays on plain loopback");
+        assert!(tls.lan_urls.iter().all(|u| u.starts_with("https://")), "{:?}", tls.lan_urls);
     }
 }

@@ -3,16 +3,47 @@
 //! when the app exits.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use tokio_util::sync::CancellationToken;
 
 use super::error::{Error, Result};
+use crate::discovery::Advertiser;
 use crate::signal;
 
 /// How many ports after the preferred one to try before taking any free one.
 const PORT_TRIES: u16 = 20;
+
+/// What hosting adds to the server's own config.
+#[derive(Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Folder of the HTTPS certificate (made on first use), so browser guests
+    /// on the LAN get a secure origin and may use their camera. `None`: plain
+    /// HTTP only.
+    pub tls_dir: Option<PathBuf>,
+    /// Announce the host on the LAN over mDNS while hosting.
+    pub advertise: bool,
+}
+
+/// Where a running host listens and what guests see of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub addr: SocketAddr,
+    /// People in its rooms now.
+    pub peers: usize,
+    /// SHA-256 of its certificate (`AB:CD:…`) when it also speaks HTTPS.
+    pub fingerprint: Option<String>,
+}
+
+/// A server and what goes with it while hosting.
+struct Hosted {
+    server: HostedServer,
+    fingerprint: Option<String>,
+    /// Dropped (withdrawn with a goodbye) before the server stops.
+    advertiser: Option<Advertiser>,
+}
 
 /// The app's hosting switch: no server until the person hosts, one server
 /// while they do, none again after they stop. Shared by the commands and the
@@ -20,48 +51,84 @@ const PORT_TRIES: u16 = 20;
 pub struct Hosting {
     preferred_port: u16,
     config: signal::Config,
-    server: Mutex<Option<HostedServer>>,
+    options: HostOptions,
+    hosted: Mutex<Option<Hosted>>,
 }
 
 impl Hosting {
-    /// Not hosting yet; hosting will try `preferred_port` first.
+    /// Not hosting yet; hosting will try `preferred_port` first, plain HTTP,
+    /// not announced.
     pub fn new(preferred_port: u16, config: signal::Config) -> Hosting {
-        Hosting { preferred_port, config, server: Mutex::new(None) }
+        Hosting::with_options(preferred_port, config, HostOptions::default())
+    }
+
+    pub fn with_options(preferred_port: u16, config: signal::Config, options: HostOptions) -> Hosting {
+        Hosting { preferred_port, config, options, hosted: Mutex::new(None) }
     }
 
     /// Start hosting (on `port`, else the preferred one, or the next free
-    /// port after it), or return where the running server listens.
-    pub fn start(&self, port: Option<u16>) -> Result<SocketAddr> {
-        let mut server = self.server.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(running) = server.as_ref() {
-            return Ok(running.addr());
+    /// port after it) under the display name `name`, or return the running
+    /// host's status. HTTPS or the announcement failing is logged and leaves
+    /// a working plain host: the window's own client never needs either.
+    pub fn start(&self, port: Option<u16>, name: Option<&str>) -> Result<Status> {
+        let mut hosted = self.hosted.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(running) = hosted.as_ref() {
+            return Ok(running.status());
         }
-        let started = HostedServer::start(port.unwrap_or(self.preferred_port), self.config.clone())?;
-        let addr = started.addr();
+        let mut config = self.config.clone();
+        if let Some(dir) = &self.options.tls_dir {
+            match signal::tls::TlsIdentity::load_or_create(dir) {
+                Ok(identity) => config.tls = Some(identity),
+                Err(e) => tracing::warn!(cause = %e, "hosting without HTTPS"),
+            }
+        }
+        let fingerprint = config.tls.as_ref().map(|t| t.fingerprint().to_owned());
+        let server = HostedServer::start(port.unwrap_or(self.preferred_port), config)?;
+        let addr = server.addr();
         tracing::info!("{}", crate::cli::banner(addr));
-        *server = Some(started);
-        Ok(addr)
+        let advertiser = if self.options.advertise {
+            let name = name.map(str::trim).filter(|n| !n.is_empty()).map_or_else(crate::discovery::machine_name, str::to_owned);
+            Advertiser::start(&name, addr.port(), fingerprint.is_some())
+                .inspect_err(|e| tracing::warn!(cause = %e, "hosting without announcing on the LAN"))
+                .ok()
+        } else {
+            None
+        };
+        let running = Hosted { server, fingerprint, advertiser };
+        let status = running.status();
+        *hosted = Some(running);
+        Ok(status)
     }
 
     /// Where the server listens, if hosting.
     pub fn addr(&self) -> Option<SocketAddr> {
-        self.server.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(HostedServer::addr)
+        self.status().map(|s| s.addr)
     }
 
-    /// Where the server listens and how many people are in its rooms, if hosting.
-    pub fn status(&self) -> Option<(SocketAddr, usize)> {
-        self.server.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|s| (s.addr(), s.peers()))
+    /// The running host's status, if hosting.
+    pub fn status(&self) -> Option<Status> {
+        self.hosted.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(Hosted::status)
     }
 
-    /// Stop hosting: every peer is told (close 1001) before this returns.
-    /// Blocks for up to the server's shutdown grace, so not on the GUI thread.
+    /// Stop hosting: the announcement is withdrawn and every peer is told
+    /// (close 1001) before this returns. Blocks for up to the server's
+    /// shutdown grace, so not on the GUI thread.
     pub fn stop(&self) {
-        // Out of the lock first: a concurrent `addr` must not wait for the join.
-        let server = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(server) = server {
+        // Out of the lock first: a concurrent `status` must not wait for the join.
+        let hosted = self.hosted.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(Hosted { server, advertiser, .. }) = hosted {
+            if let Some(advertiser) = advertiser {
+                advertiser.stop();
+            }
             server.stop();
             tracing::info!("stopped hosting");
         }
+    }
+}
+
+impl Hosted {
+    fn status(&self) -> Status {
+        Status { addr: self.server.addr(), peers: self.server.peers(), fingerprint: self.fingerprint.clone() }
     }
 }
 

@@ -14,11 +14,20 @@ pub mod settings;
 use std::process::ExitCode;
 
 pub use error::{Error, Result};
-pub use host::{HostedServer, Hosting};
+pub use host::{HostOptions, HostedServer, Hosting};
 pub use launch::Launch;
 
 /// The port the app tries first: the seed's, so old pages keep working.
 pub use crate::cli::DEFAULT_PORT;
+
+/// Set to `0` to keep the app off mDNS: no announcing while hosting, no
+/// looking for hosts (tests on a shared network, or a person's choice).
+pub const MDNS_ENV: &str = "LANCALL_MDNS";
+
+/// Whether the app may use mDNS.
+pub fn mdns_allowed() -> bool {
+    std::env::var(MDNS_ENV).map_or(true, |v| v != "0")
+}
 
 /// Open the window, do what `launch` asks, and run until the person quits.
 /// Hosting tries `port` first.
@@ -31,14 +40,24 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let hosting = Hosting::new(port, crate::signal::Config::default());
-    if let Launch::Host { room, .. } = &launch {
+    let options = HostOptions { tls_dir: crate::signal::tls::default_dir(), advertise: mdns_allowed() };
+    let hosting = Hosting::with_options(port, crate::signal::Config::default(), options);
+    if let Launch::Host { room, name } = &launch {
         // Before the window, so a port problem is said on the command line
         // and the client finds the server ready.
-        match hosting.start(None) {
-            Ok(addr) => {
-                for page in crate::signal::lan::urls(addr) {
+        match hosting.start(None, name.as_deref()) {
+            Ok(status) => {
+                for page in crate::signal::lan::urls(status.addr) {
+                    // LAN guests' browsers need https for their camera; on
+                    // loopback plain http is a secure origin already.
+                    let page = match &status.fingerprint {
+                        Some(_) if !page.starts_with("http://127.") => page.replacen("http://", "https://", 1),
+                        _ => page,
+                    };
                     println!("Invite: {}", launch::invite_link(&page, room));
+                }
+                if let Some(fingerprint) = &status.fingerprint {
+                    println!("Certificate SHA-256: {fingerprint}");
                 }
             }
             Err(e) => {

@@ -55,6 +55,8 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true 
       RUST_LOG: 'info',
       NO_COLOR: '1',
       LANCALL_MOCK_CAPTURE: '1',
+      // No mDNS: tests never send to the shared network.
+      LANCALL_MDNS: '0',
       ...(probe ? { LANCALL_STATE_PROBE: '1' } : {}),
       // Software rendering: Xvfb has no GPU.
       WEBKIT_DISABLE_COMPOSITING_MODE: '1',

@@ -6,7 +6,7 @@ import { byId, h } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {{ room: string, link: string, addresses: string[], port: number }} HostFacts
+ * @typedef {{ room: string, link: string, addresses: string[], port: number, fingerprint: string | null }} HostFacts
  * @typedef {{ label: string, run: () => void, kind?: 'primary' | 'ghost' | 'danger', id?: string, disabled?: boolean }} BarAction
  * @typedef {{ title: string, text: string, actions: BarAction[], busy?: boolean }} BarState
  */
@@ -78,6 +78,11 @@ export class HostPanel {
     const t = this.i18n.t.bind(this.i18n);
     byId('host-panel-room').textContent = f.room;
     byId('host-panel-link').textContent = f.link;
+    // Guests' browsers warn about the self-signed certificate; this is what
+    // they compare the warning's fingerprint with.
+    byId('host-panel-cert').textContent = f.fingerprint ?? '';
+    byId('host-panel-cert').hidden = !f.fingerprint;
+    byId('host-panel-cert-label').hidden = !f.fingerprint;
     const addresses = byId('host-panel-addresses');
     addresses.replaceChildren(...(f.addresses.length
       ? f.addresses.map((a) => h('span', { class: 'address', text: a }))
