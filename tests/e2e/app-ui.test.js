@@ -153,6 +153,26 @@ describe('the app window (fake IPC, real server)', () => {
     await app.close();
   });
 
+  it('hosts found on the network are listed on the join tab, come and go live, and one click joins', async () => {
+    const app = await openApp(browser, server, { nearby: true, settings: { name: 'Fei' } });
+    assert.equal((await appCalls(app, 'discovery_start')).length, 1, 'the app is asked to look');
+    await app.getByRole('tab', { name: 'Join a call' }).click();
+    const found = { event: 'found', id: 'Lin._lancall._tcp.local.', name: "Lin's laptop", url: `http://127.0.0.1:${server.port}/`, addresses: ['127.0.0.1'], port: server.port, version: 1, tls: false, room: 'standup' };
+    await app.evaluate((f) => /** @type {any} */ (window).fakeApp.emit('nearby', f), found);
+    await app.evaluate((f) => /** @type {any} */ (window).fakeApp.emit('nearby', f), { ...found, id: 'Gone._lancall._tcp.local.', name: 'Gone soon' });
+    await waitFor(app, () => document.querySelectorAll('#discovered-slot .discovered-host').length === 2, { what: 'two hosts listed' });
+    await app.evaluate(() => /** @type {any} */ (window).fakeApp.emit('nearby', { event: 'lost', id: 'Gone._lancall._tcp.local.' }));
+    await waitFor(app, () => document.querySelectorAll('#discovered-slot .discovered-host').length === 1, { what: 'the lost host gone' });
+    // The host tab hides the list; the join tab shows it again.
+    await app.getByRole('tab', { name: 'Host a call' }).click();
+    assert.equal(await app.isVisible('#discovered-slot'), false);
+    await app.getByRole('tab', { name: 'Join a call' }).click();
+    await app.getByRole('button', { name: /Lin's laptop/ }).click();
+    await waitFor(app, () => /** @type {any} */ (window).lancall.phase() === 'in-call', { what: 'in the call' });
+    assert.equal((await health(server.port)).peers, 1);
+    await app.close();
+  });
+
   it('the menu copies the invite link and leaves; I copies too, and is in the shortcut list', async () => {
     const app = await openApp(browser, server, { settings: { name: 'Di' } });
     await app.getByLabel('Room', { exact: true }).fill('menu-room');

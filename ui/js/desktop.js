@@ -6,6 +6,8 @@
 import { Hosting } from './hosting.js';
 import { autojoinLink, inviteLink, randomRoom } from './invite.js';
 import { BrowserNotice, HostPanel, LobbyBar } from './view/app.js';
+import { DiscoveredHosts } from './view/discovered.js';
+import { byId } from './view/dom.js';
 import { toast } from './view/banner.js';
 
 /**
@@ -66,12 +68,40 @@ export class Desktop {
     this.notice = new BrowserNotice({ i18n, onOpen: () => this.openInBrowser() });
     lobby.useAppLayout();
     lobby.setRecentHosts(settings.value.recentHosts);
+    this.nearby = new DiscoveredHosts({ i18n, onPick: (host) => this.#pickNearby(host) });
+    byId('discovered-slot').append(this.nearby.el);
+  }
+
+  /** Listen for hosts on this network, for the join tab's list. */
+  async #watchNearby() {
+    const on = await this.app.discoveryStart((change) => {
+      if (change.event === 'found') this.nearby.found(change);
+      else if (change.event === 'lost' && typeof change.id === 'string') this.nearby.lost(change.id);
+    });
+    this.lobby.showNearby(on);
+  }
+
+  /**
+   * A host picked from the list: its address (plain ws: this window needs
+   * no secure origin, and the host speaks both on one port), its room if it
+   * offers one; join at once when nothing is missing.
+   * @param {import('./view/discovered.js').FoundHost} found
+   */
+  #pickNearby(found) {
+    let host;
+    try { host = new URL(found.url).host; } catch { return; }
+    this.lobby.setTab('join');
+    this.lobby.fill({ host, ...(found.room ? { room: found.room } : {}) });
+    const v = this.lobby.values();
+    if (v.name && v.room) this.shell.join(v, false);
+    else this.lobby.focusFirst();
   }
 
   /** Learn whether the app hosts already, listen to the menu, then do what the command line asked. */
   async start() {
     await this.hosting.refresh();
     this.app.onMenu((action) => this.#onMenu(action));
+    this.#watchNearby();
     const launch = await this.app.launch();
     const t = this.i18n.t.bind(this.i18n);
     const name = launch.name || this.settings.value.name;

@@ -109,6 +109,9 @@ export class AppBridge {
   #warned = new Set();
   /** The menu handler, if any. @type {((action: string) => void) | null} */
   #onMenu = null;
+  /** The nearby-hosts handler, if any. @type {((change: any) => void) | null} */
+  #onNearby = null;
+  #nearbyListening = false;
 
   /** @param {Invoke} invoke */
   constructor(invoke) {
@@ -217,6 +220,35 @@ export class AppBridge {
         if (typeof e?.payload === 'string') this.#onMenu?.(e.payload);
       }),
     });
+  }
+
+  /**
+   * Listen for lancall hosts on this network (mDNS, in the app): `handler`
+   * gets each change, `{ event: 'found', ...host }` or `{ event: 'lost', id }`.
+   * Resolves to false when the app won't look (mDNS turned off, or failed).
+   * @param {(change: any) => void} handler
+   */
+  async discoveryStart(handler) {
+    this.#onNearby = handler;
+    const internals = /** @type {any} */ (globalThis).__TAURI_INTERNALS__;
+    if (!this.#nearbyListening && typeof internals?.transformCallback === 'function') {
+      this.#nearbyListening = true;
+      await this.#call('plugin:event|listen', {
+        event: 'nearby',
+        target: { kind: 'Any' },
+        handler: internals.transformCallback((/** @type {{ payload?: unknown }} */ e) => {
+          if (e?.payload && typeof e.payload === 'object') this.#onNearby?.(e.payload);
+        }),
+      });
+    }
+    const r = await this.#call('discovery_start');
+    return r.ok && r.value === true;
+  }
+
+  /** Stop listening for hosts. */
+  async discoveryStop() {
+    this.#onNearby = null;
+    await this.#call('discovery_stop');
   }
 }
 

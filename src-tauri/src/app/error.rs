@@ -18,6 +18,8 @@ pub enum Error {
     Qr(String),
     #[error("the window is gone: {0}")]
     Window(String),
+    #[error("cannot look for hosts on the network: {0}")]
+    Discovery(String),
     #[error("a background task failed: {0}")]
     Task(String),
 }

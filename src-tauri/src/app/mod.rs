@@ -8,6 +8,7 @@ pub mod host;
 pub mod launch;
 mod media_probe;
 mod menu;
+mod nearby;
 pub mod permissions;
 pub mod settings;
 
@@ -72,6 +73,7 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
         .plugin(tauri_plugin_shell::init())
         .manage(hosting)
         .manage(launch)
+        .manage(nearby::Nearby::default())
         .invoke_handler(tauri::generate_handler![
             commands::launch,
             commands::host_start,
@@ -81,6 +83,8 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
             commands::settings_save,
             commands::invite_qr,
             commands::set_window_title,
+            nearby::discovery_start,
+            nearby::discovery_stop,
         ])
         .on_permission_request(permissions::on_request(own_origins))
         .menu(menu::build)

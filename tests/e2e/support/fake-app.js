@@ -13,6 +13,7 @@
  * @property {boolean} [hosting]           the app hosts already at start
  * @property {boolean} [noRtc]             the webview has no RTCPeerConnection (Linux WebKitGTK)
  * @property {{ text: string, svg: string }} [qr]  a real QR code for one text
+ * @property {boolean} [nearby]            the app may look for hosts (mDNS on)
  */
 
 /**
@@ -72,6 +73,8 @@ function install(cfg) {
         case 'invite_qr': return cfg.qr && cfg.qr.text === args.text ? cfg.qr.svg : smallQr;
         case 'set_window_title': return null;
         case 'plugin:shell|open': return null;
+        case 'discovery_start': return Boolean(cfg.nearby);
+        case 'discovery_stop': return null;
         case 'plugin:event|listen':
           listeners.push({ event: args.event, handler: args.handler });
           return listeners.length;

@@ -16,6 +16,7 @@ export class Lobby {
   #errorKey = null;
   /** The app's tab; null in a browser (one form, as always). @type {Tab | null} */
   tab = null;
+  #nearby = false;
 
   /**
    * @param {object} o
@@ -126,6 +127,12 @@ export class Lobby {
     this.setTab('host');
   }
 
+  /** Show the hosts-on-this-network list on the join tab (the app found it can look). */
+  showNearby(/** @type {boolean} */ on) {
+    this.#nearby = on;
+    this.#renderTab();
+  }
+
   /** @param {Tab} tab */
   setTab(tab) {
     if (this.tab === tab) return;
@@ -164,6 +171,7 @@ export class Lobby {
       b.setAttribute('tabindex', selected ? '0' : '-1');
     }
     byId('host-field').hidden = hosting;
+    byId('discovered-slot').hidden = hosting || !this.#nearby;
     this.recent.hidden = hosting || this.recent.children.length < 2;
     this.copyButton.hidden = hosting;
     // Through data-i18n, so a later i18n.apply keeps the right words.
