@@ -47,7 +47,8 @@ return JSON.stringify(out);
 /// Set to `1` to log the call's state every second.
 pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
 
-/// The client's phase and its local preview's progress, as JSON. WebKit
+/// The client's phase, its local preview's and remote tiles' progress, and
+/// the frames each connection decoded, as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -58,6 +59,20 @@ return JSON.stringify({
   phase: typeof diag?.phase === 'function' ? diag.phase() : null,
   peers: typeof diag?.peers === 'function' ? diag.peers().length : null,
   local: v ? { width: v.videoWidth, height: v.videoHeight, time: v.currentTime, frames: v.webkitDecodedFrameCount ?? null } : null,
+  remote: [...document.querySelectorAll('figure.tile:not(.local)')].map((t) => {
+    const r = t.querySelector('video');
+    const c = t.querySelector('canvas.native-video');
+    // A native engine's tile shows a canvas: a sum of its pixels shows them change.
+    let sum = null;
+    if (c && c.width) {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      sum = 0;
+      for (let i = 0; i < d.length; i += 97) sum += d[i];
+    }
+    return { width: r?.videoWidth ?? 0, height: r?.videoHeight ?? 0, time: r?.currentTime ?? 0,
+      frames: r?.webkitDecodedFrameCount ?? null, canvas: c ? { width: c.width, height: c.height, sum } : null };
+  }),
+  decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,
 });
 "#;

@@ -9,6 +9,7 @@ pub mod launch;
 mod media_probe;
 mod menu;
 mod nearby;
+mod native_engine;
 pub mod permissions;
 pub mod settings;
 
@@ -74,7 +75,8 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
         .manage(hosting)
         .manage(launch)
         .manage(nearby::Nearby::default())
-        .invoke_handler(tauri::generate_handler![
+        .manage(native_engine::NativeEngine::default())
+        .invoke_handler(native_engine::handler(tauri::generate_handler![
             commands::launch,
             commands::host_start,
             commands::host_stop,
@@ -85,7 +87,7 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
             commands::set_window_title,
             nearby::discovery_start,
             nearby::discovery_stop,
-        ])
+        ]))
         .on_permission_request(permissions::on_request(own_origins))
         .menu(menu::build)
         .on_menu_event(menu::on_event);

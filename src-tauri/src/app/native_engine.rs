@@ -1,0 +1,294 @@
+//! The native WebRTC engine (`crate::media`) as Tauri commands, for windows
+//! without RTCPeerConnection (Linux WebKitGTK). ui/js/native-engine.js
+//! wraps these in the RTCPeerConnection surface the client uses.
+//!
+//! - One [`Engine`] per app, started by the first peer: its capture is the
+//!   test pattern and tone with `LANCALL_TEST_SOURCE=1` (tests), else the
+//!   person's default camera and microphone.
+//! - Each peer gets two `Channel`s from the page: one for its events (JSON,
+//!   named as RTCPeerConnection's), one for its remote video as encoded VP8
+//!   frames (`[flags u8][timestamp µs u64 LE][frame]`, flag 1 = key frame),
+//!   which the page decodes with WebCodecs. Remote audio plays natively.
+//! - Every command that waits on webrtcbin is async, so the GTK main thread
+//!   never blocks; errors reach the page as `{code, message}`.
+//!
+//! On other systems the webview has RTCPeerConnection and these commands
+//! are not registered ([`handler`] passes everything through).
+
+use tauri::ipc::Invoke;
+use tauri::Runtime;
+
+/// Set to `1` to send a test pattern and tone instead of the devices.
+pub const TEST_SOURCE_ENV: &str = "LANCALL_TEST_SOURCE";
+
+/// The app's engine, started on first use.
+#[derive(Default)]
+pub struct NativeEngine {
+    #[cfg(target_os = "linux")]
+    running: std::sync::Mutex<Option<std::sync::Arc<imp::Running>>>,
+}
+
+/// `base` (the app's own commands) plus this module's `native_*` commands.
+#[cfg(target_os = "linux")]
+pub fn handler<R: Runtime>(
+    base: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static,
+) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    let native: fn(Invoke<R>) -> bool = tauri::generate_handler![
+        imp::native_engine_check,
+        imp::native_peer_create,
+        imp::native_peer_close,
+        imp::native_create_offer,
+        imp::native_create_answer,
+        imp::native_set_local_description,
+        imp::native_set_remote_description,
+        imp::native_add_ice_candidate,
+        imp::native_restart_ice,
+        imp::native_create_data_channel,
+        imp::native_send,
+        imp::native_stats,
+        imp::native_set_media,
+    ];
+    move |invoke| {
+        if invoke.message.command().starts_with("native_") {
+            native(invoke)
+        } else {
+            base(invoke)
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn handler<R: Runtime>(
+    base: impl Fn(Invoke<R>) -> bool + Send + Sync + 'static,
+) -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    base
+}
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::{json, Value};
+    use tauri::ipc::{Channel, InvokeResponseBody};
+    use tauri::State;
+
+    use super::NativeEngine;
+    use crate::media::{
+        AudioOut, Config, EncodedFrame, Engine, Error, Event, IceCandidate, NativePeer, PeerEvent, Result,
+        SessionDescription, Source,
+    };
+
+    /// A started engine and the page's channels of each peer.
+    pub struct Running {
+        engine: Engine,
+        peers: Mutex<HashMap<String, Slot>>,
+    }
+
+    #[derive(Clone)]
+    struct Slot {
+        peer: NativePeer,
+        events: Channel<Value>,
+        video: Channel<InvokeResponseBody>,
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    impl NativeEngine {
+        /// The engine, started (capture and all) on the first call.
+        fn running(&self) -> Result<Arc<Running>> {
+            let mut slot = lock(&self.running);
+            if let Some(r) = slot.as_ref() {
+                return Ok(r.clone());
+            }
+            let test = std::env::var(super::TEST_SOURCE_ENV).is_ok_and(|v| v == "1");
+            let config = Config {
+                source: if test {
+                    Source::Test
+                } else {
+                    Source::Devices { video: Some("auto".into()), audio: Some("auto".into()) }
+                },
+                // Tests run where there may be no sound device.
+                audio_out: if test { AudioOut::Discard } else { AudioOut::Speakers },
+                forward_video: true,
+                ..Config::default()
+            };
+            let (engine, mut events) = Engine::new(config)?;
+            let running = Arc::new(Running { engine, peers: Mutex::new(HashMap::new()) });
+            let pump = running.clone();
+            tauri::async_runtime::spawn(async move {
+                while let Some(event) = events.recv().await {
+                    pump.dispatch(event);
+                }
+            });
+            *slot = Some(running.clone());
+            Ok(running)
+        }
+
+        fn peer(&self, id: &str) -> Result<NativePeer> {
+            let running = self.running()?;
+            let peers = lock(&running.peers);
+            peers.get(id).map(|s| s.peer.clone()).ok_or(Error::Closed)
+        }
+    }
+
+    impl Running {
+        /// One engine event to the page of the peer it is about.
+        fn dispatch(&self, event: Event) {
+            match event {
+                Event::Peer { id, event } => {
+                    let Some(slot) = lock(&self.peers).get(&id).cloned() else { return };
+                    let sent = match event {
+                        PeerEvent::Video(frame) => slot.video.send(InvokeResponseBody::Raw(frame_bytes(&frame))),
+                        other => slot.events.send(event_json(other)),
+                    };
+                    if let Err(e) = sent {
+                        tracing::debug!(peer = %id, cause = %e, "the page did not take a native engine event");
+                    }
+                }
+                Event::LocalVideo(_) => {}
+                Event::Error { peer, message } => {
+                    tracing::warn!(peer = ?peer, %message, "native engine");
+                    let slots: Vec<Slot> = match &peer {
+                        Some(id) => lock(&self.peers).get(id).cloned().into_iter().collect(),
+                        None => lock(&self.peers).values().cloned().collect(),
+                    };
+                    for s in slots {
+                        let _ = s.events.send(json!({ "type": "error", "message": message }));
+                    }
+                }
+            }
+        }
+    }
+
+    fn frame_bytes(frame: &EncodedFrame) -> Vec<u8> {
+        let mut out = Vec::with_capacity(frame.data.len() + 9);
+        out.push(u8::from(frame.key));
+        out.extend_from_slice(&frame.timestamp_us.to_le_bytes());
+        out.extend_from_slice(&frame.data);
+        out
+    }
+
+    fn event_json(event: PeerEvent) -> Value {
+        match event {
+            PeerEvent::NegotiationNeeded => json!({ "type": "negotiationneeded" }),
+            PeerEvent::Candidate(c) => json!({ "type": "icecandidate", "candidate": c }),
+            PeerEvent::ConnectionState(s) => json!({ "type": "connectionstatechange", "state": s }),
+            PeerEvent::IceConnectionState(s) => json!({ "type": "iceconnectionstatechange", "state": s }),
+            PeerEvent::SignalingState(s) => json!({ "type": "signalingstatechange", "state": s }),
+            PeerEvent::Track(kind) => json!({ "type": "track", "kind": kind }),
+            PeerEvent::Channel(open) => json!({ "type": "channel", "open": open }),
+            PeerEvent::Message(text) => json!({ "type": "message", "data": text }),
+            PeerEvent::Video(_) => Value::Null,
+        }
+    }
+
+    /// Whether the engine can run here (GStreamer and its plugins are
+    /// installed), asked by the page before it picks an engine.
+    #[tauri::command]
+    pub async fn native_engine_check() -> Result<()> {
+        crate::media::init()
+    }
+
+    /// A new connection; its events and remote video go to the two channels.
+    #[tauri::command]
+    pub async fn native_peer_create(
+        state: State<'_, NativeEngine>,
+        events: Channel<Value>,
+        video: Channel<InvokeResponseBody>,
+    ) -> Result<String> {
+        let running = state.running()?;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = format!("p{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let peer = running.engine.peer(&id)?;
+        lock(&running.peers).insert(id.clone(), Slot { peer, events, video });
+        Ok(id)
+    }
+
+    #[tauri::command]
+    pub async fn native_peer_close(state: State<'_, NativeEngine>, id: String) -> Result<()> {
+        let running = state.running()?;
+        let slot = lock(&running.peers).remove(&id);
+        if let Some(s) = slot {
+            s.peer.close();
+        }
+        Ok(())
+    }
+
+    #[tauri::command]
+    pub async fn native_create_offer(state: State<'_, NativeEngine>, id: String) -> Result<SessionDescription> {
+        state.peer(&id)?.create_offer().await
+    }
+
+    #[tauri::command]
+    pub async fn native_create_answer(state: State<'_, NativeEngine>, id: String) -> Result<SessionDescription> {
+        state.peer(&id)?.create_answer().await
+    }
+
+    /// Answers the signaling state after the step.
+    #[tauri::command]
+    pub async fn native_set_local_description(
+        state: State<'_, NativeEngine>,
+        id: String,
+        description: SessionDescription,
+    ) -> Result<String> {
+        let peer = state.peer(&id)?;
+        peer.set_local_description(&description).await?;
+        Ok(peer.signaling_state())
+    }
+
+    /// Answers the signaling state after the step.
+    #[tauri::command]
+    pub async fn native_set_remote_description(
+        state: State<'_, NativeEngine>,
+        id: String,
+        description: SessionDescription,
+    ) -> Result<String> {
+        let peer = state.peer(&id)?;
+        peer.set_remote_description(&description).await?;
+        Ok(peer.signaling_state())
+    }
+
+    #[tauri::command]
+    pub async fn native_add_ice_candidate(
+        state: State<'_, NativeEngine>,
+        id: String,
+        candidate: IceCandidate,
+    ) -> Result<()> {
+        state.peer(&id)?.add_ice_candidate(&candidate)
+    }
+
+    #[tauri::command]
+    pub async fn native_restart_ice(state: State<'_, NativeEngine>, id: String) -> Result<()> {
+        state.peer(&id)?.restart_ice()
+    }
+
+    #[tauri::command]
+    pub async fn native_create_data_channel(state: State<'_, NativeEngine>, id: String, label: String) -> Result<()> {
+        state.peer(&id)?.create_data_channel(&label)
+    }
+
+    #[tauri::command]
+    pub async fn native_send(state: State<'_, NativeEngine>, id: String, text: String) -> Result<()> {
+        state.peer(&id)?.send(&text)
+    }
+
+    /// The frame counters and webrtcbin's own statistics.
+    #[tauri::command]
+    pub async fn native_stats(state: State<'_, NativeEngine>, id: String) -> Result<Value> {
+        let peer = state.peer(&id)?;
+        let report = peer.stats().await?;
+        Ok(json!({ "counters": peer.counters(), "report": report, "connection": peer.connection_state() }))
+    }
+
+    /// Microphone and camera on or off, for every peer.
+    #[tauri::command]
+    pub async fn native_set_media(state: State<'_, NativeEngine>, mic: bool, cam: bool) -> Result<()> {
+        let running = state.running()?;
+        running.engine.set_audio_enabled(mic);
+        running.engine.set_video_enabled(cam);
+        Ok(())
+    }
+}
