@@ -18,6 +18,8 @@
  * @typedef {object} Engine
  * @property {string} name  'webview' or the native engine's name
  * @property {(config: RTCConfiguration) => PeerConnection} createPeerConnection
+ * @property {(mic: boolean, cam: boolean) => void} [setSending]  an engine that captures by
+ *   itself (the native one) turns its microphone and camera on and off here
  */
 
 /**

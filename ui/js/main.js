@@ -4,7 +4,7 @@
 import { Call } from './call.js';
 import { LocalMedia } from './media.js';
 import { Signaling } from './signaling.js';
-import { parseIceServers, pickEngine } from './engine.js';
+import { parseIceServers, pickEngine, webviewEngine } from './engine.js';
 import { I18n, fetchCatalog, pickLanguage } from './i18n.js';
 import { appBridge, nativeEngine, pageHost, wsUrlFor } from './platform.js';
 import { inviteLink, parseInvite } from './invite.js';
@@ -33,7 +33,9 @@ async function main() {
   const i18n = new I18n(fetchCatalog);
   await i18n.use(pickLanguage(navigator.languages ?? [navigator.language], settings.value.language));
   const page = pageHost();
-  const engine = pickEngine({ native: nativeEngine });
+  // The app's native engine is asked for only where the webview has none.
+  const native = webviewEngine() ? null : await nativeEngine();
+  const engine = pickEngine({ native: () => native });
   const media = new LocalMedia({ maxHeight: Number(query.get('video')) || 540 });
   media.preferred = { audio: settings.value.microphone ?? '', video: settings.value.camera ?? '' };
   media.speakerId = settings.value.speaker ?? '';
@@ -43,6 +45,8 @@ async function main() {
     connect: (url) => new Signaling(url),
     iceServers: parseIceServers(query.get('ice') ?? ''),
   });
+  // An engine that captures by itself follows the microphone and camera buttons.
+  if (engine?.setSending) call.on('local', (v) => engine.setSending?.(v.mic, v.cam));
   const t = i18n.t.bind(i18n);
 
   /** @type {Joined} */

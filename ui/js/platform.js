@@ -8,6 +8,7 @@
 // Every app call degrades: a command that fails (or does not exist in this
 // build) is logged once and answered with a harmless value, so the client
 // goes on.
+import { createNativeEngine } from './native-engine.js';
 
 /**
  * @typedef {object} ServerInfo  where this app's own server listens
@@ -286,12 +287,50 @@ export function wsUrlFor(host, loc = globalThis.location) {
 }
 
 /**
- * A native peer-connection engine offered by the app, where the webview has
- * none (Linux WebKitGTK). Not there yet: null.
- * @returns {import('./engine.js').Engine | null}
+ * A Tauri IPC channel (as @tauri-apps/api's `Channel`, without the npm
+ * package): messages reach `onMessage` in the order sent; pass the returned
+ * object as a command argument.
+ * @param {(message: any) => void} onMessage
  */
-export function nativeEngine() {
-  return null;
+function tauriChannel(onMessage) {
+  const internals = /** @type {any} */ (globalThis).__TAURI_INTERNALS__;
+  /** @type {Map<number, unknown>} */
+  const early = new Map();
+  let next = 0;
+  const id = internals.transformCallback((/** @type {{ index: number, message?: unknown, end?: boolean }} */ raw) => {
+    if (!raw || 'end' in raw) return;
+    early.set(raw.index, raw.message);
+    while (early.has(next)) {
+      const message = early.get(next);
+      early.delete(next);
+      next += 1;
+      try { onMessage(message); } catch (e) { queueMicrotask(() => { throw e; }); }
+    }
+  });
+  const token = `__CHANNEL__:${id}`;
+  return { toJSON: () => token, __TAURI_TO_IPC_KEY__: () => token };
+}
+
+/**
+ * A native peer-connection engine offered by the app, for a webview without
+ * one (Linux WebKitGTK): GStreamer's webrtcbin in the app, remote video
+ * decoded here with WebCodecs. Null in a browser, without WebCodecs, or when
+ * the app has no usable engine (no such command, GStreamer plugins missing).
+ * @returns {Promise<import('./engine.js').Engine | null>}
+ */
+export async function nativeEngine() {
+  const invoke = tauriInvoke();
+  const internals = /** @type {any} */ (globalThis).__TAURI_INTERNALS__;
+  if (!invoke || typeof internals?.transformCallback !== 'function') return null;
+  if (typeof globalThis.VideoDecoder !== 'function' || typeof HTMLCanvasElement === 'undefined'
+    || typeof HTMLCanvasElement.prototype.captureStream !== 'function') return null;
+  try {
+    await invoke('native_engine_check');
+  } catch (e) {
+    console.info('lancall: no native engine:', /** @type {any} */ (e)?.message ?? e);
+    return null;
+  }
+  return createNativeEngine({ invoke, channel: tauriChannel });
 }
 
 /** Remember a small setting across visits (a browser's localStorage). */

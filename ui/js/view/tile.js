@@ -2,6 +2,7 @@
 // mute badge, connection state, full screen and a connection-details panel.
 import { h, icon, initials, hueOf } from './dom.js';
 import { StatsSampler } from '../stats.js';
+import { nativeCanvas } from '../native-engine.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
@@ -16,6 +17,8 @@ export class Tile {
   #sampler = new StatsSampler();
   /** @type {ReturnType<typeof setInterval> | undefined} */
   #statsTimer;
+  /** Remote video of the native engine, shown as its canvas (see #attach). @type {HTMLCanvasElement | null} */
+  #canvas = null;
 
   /**
    * @param {object} o
@@ -71,6 +74,7 @@ export class Tile {
     this.el.dataset.video = hasVideo ? 'some' : 'none';
     this.nameText.textContent = shown;
     this.muteIcon.style.display = mic ? 'none' : '';
+    if (this.#canvas) this.#canvas.hidden = !(cam && hasVideo);
     this.avatar.textContent = initials(name || '?');
     this.avatar.style.setProperty('--avatar', hueOf(name));
     this.pill.textContent = t(`peer.${state}`);
@@ -107,12 +111,26 @@ export class Tile {
   remove() {
     clearInterval(this.#statsTimer);
     this.video.srcObject = null;
+    this.#canvas?.remove();
     this.el.remove();
   }
 
   /** @param {MediaStream | null} stream */
   #attach(stream) {
     this.video.srcObject = stream;
+    // WebKitGTK garbles a canvas's captureStream() in <video> (measured under
+    // Xvfb), so the native engine's remote video is shown as its canvas.
+    const canvas = stream?.getVideoTracks().map(nativeCanvas).find(Boolean) ?? null;
+    if (canvas !== this.#canvas) {
+      this.#canvas?.remove();
+      this.#canvas = canvas;
+      if (canvas) {
+        canvas.className = 'native-video';
+        Object.assign(canvas.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', objectFit: 'cover' });
+        this.video.after(canvas);
+      }
+      this.video.hidden = Boolean(canvas);
+    }
     if (stream) {
       // A stream gains its tracks one by one; re-render as they come.
       stream.addEventListener('addtrack', () => this.render());

@@ -1,0 +1,94 @@
+// The Linux app calls through its native engine (GStreamer webrtcbin; the
+// window's WebKitGTK has no RTCPeerConnection): a Chromium page and
+// `lancall join` meet in a room of `lancall serve`; Chromium decodes the
+// app's test pattern, and the app's remote tile plays Chromium's fake
+// camera, decoded in the page with WebCodecs. Saves a screenshot.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, waitFor } from './support/browser.js';
+import { REPO, startServer } from './support/server.js';
+import { differingPixels, screenshot, sleep, startApp, startXvfb, until } from './support/app.js';
+
+const SHOTS = join(REPO, 'docs', 'screenshots');
+
+describe('the app calls through its native engine', () => {
+  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
+  /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
+  /** @type {Awaited<ReturnType<typeof startApp>> | undefined} */ let app;
+  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
+  /** @type {import('playwright-core').Page} */ let page;
+  /** @type {string} */ let scratch;
+  const room = `app-native-${process.pid}`;
+
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'lancall-app-native-'));
+    server = await startServer();
+    x = await startXvfb();
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    const result = await app?.stop();
+    await x?.stop();
+    await server?.stop();
+    await rm(scratch, { recursive: true, force: true });
+    if (result && result.code !== 0) console.error(app?.log());
+  });
+
+  it('a Chromium page joins the room', async () => {
+    page = await browser.page(new URL(server.url).origin);
+    await page.goto(`${server.url}#room=${room}&name=Web&autojoin=1`);
+    await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
+  });
+
+  it('`lancall join` with the test source connects to the page', async () => {
+    // The app's engine sends a test pattern and tone, not this machine's devices.
+    process.env.LANCALL_TEST_SOURCE = '1';
+    app = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App'], x.display);
+    const joined = app;
+    await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call with the page', 45_000);
+    await waitFor(page, () => window.lancall.peers().some((p) => p.state === 'connected'),
+      { what: 'the page connected to the app', timeout: 45_000 });
+  });
+
+  it('the page decodes the app\'s video', async () => {
+    const first = await waitFor(page, async () => {
+      const s = await window.lancall.stats();
+      return s[0]?.framesDecoded > 10 && s[0].framesDecoded;
+    }, { what: 'frames from the app decoded in Chromium', timeout: 30_000 });
+    await sleep(1000);
+    const later = await page.evaluate(async () => (await window.lancall.stats())[0].framesDecoded);
+    assert.ok(later > first, `frames keep coming (${first} then ${later})`);
+  });
+
+  it('the app\'s remote tile plays the page\'s video', async () => {
+    const joined = /** @type {NonNullable<typeof app>} */ (app);
+    // The tile shows the canvas WebCodecs draws into: its size is the page's
+    // video, and its pixels change from one probe to the next.
+    const playing = await until(() => {
+      const remote = joined.states().map((s) => ({ canvas: s.remote?.[0]?.canvas, decoded: s.decoded?.[0] ?? 0 }))
+        .filter((r) => r.canvas && r.canvas.width > 0 && r.canvas.sum !== null);
+      const sums = new Set(remote.map((r) => r.canvas.sum));
+      return remote.length >= 3 && sums.size >= 2 && remote.at(-1).decoded > remote[0].decoded && remote;
+    }, 'the remote tile to show frames decoded with WebCodecs', 45_000);
+    const last = playing.at(-1);
+    assert.ok(last.decoded > 10, `frames decoded in the app: ${last.decoded}`);
+    assert.ok(last.canvas.width >= 160 && last.canvas.height >= 90, `a picture of the page's size: ${JSON.stringify(last.canvas)}`);
+  });
+
+  it('the window shows a moving call; a screenshot is saved', async () => {
+    const a = join(scratch, 'a.png');
+    const b = join(scratch, 'b.png');
+    await screenshot(x.display, a);
+    await sleep(1000);
+    await screenshot(x.display, b);
+    const moved = await differingPixels(a, b);
+    assert.ok(moved > 100, `the tiles move between screenshots (${moved} pixels differ)`);
+    await mkdir(SHOTS, { recursive: true });
+    await copyFile(b, join(SHOTS, 'app-native-call.png'));
+  });
+});
