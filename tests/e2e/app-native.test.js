@@ -1,8 +1,9 @@
 // The Linux app calls through its native engine (GStreamer webrtcbin; the
 // window's WebKitGTK has no RTCPeerConnection): a Chromium page and
 // `lancall join` meet in a room of `lancall serve`; Chromium decodes the
-// app's test pattern, and the app's remote tile plays Chromium's fake
-// camera, decoded in the page with WebCodecs. Saves a screenshot.
+// app's test pattern, the app previews that pattern from its engine, and
+// the app's remote tile plays Chromium's fake camera, decoded in the page
+// with WebCodecs. Saves a screenshot.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -51,8 +52,16 @@ describe('the app calls through its native engine', () => {
     app = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App'], x.display);
     const joined = app;
     await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call with the page', 45_000);
-    await waitFor(page, () => window.lancall.peers().some((p) => p.state === 'connected'),
-      { what: 'the page connected to the app', timeout: 45_000 });
+    await waitFor(page, () => window.lancall.peers().some((p) => p.state === 'connected' && p.chat),
+      { what: 'the page connected to the app, data channel open', timeout: 45_000 });
+  });
+
+  it('the app previews the test pattern its engine sends, without opening the camera itself', async () => {
+    const joined = /** @type {NonNullable<typeof app>} */ (app);
+    await until(() => {
+      const local = joined.states().map((s) => s.local?.canvas).filter((c) => c && c.width > 0 && c.shown);
+      return local.length >= 2 && new Set(local.map((c) => c.sum)).size >= 2;
+    }, 'the local tile to show the engine\'s own video, moving', 30_000);
   });
 
   it('the page decodes the app\'s video', async () => {

@@ -14,7 +14,7 @@
 // new id instead of being torn down and built again.
 //
 // Without an engine (a webview with no RTCPeerConnection, and no native
-// engine yet) the call still joins: the room, its member list and the local
+// engine from the app) the call still joins: the room, its member list and the local
 // preview work, no peer connection is made, and offers from the others are
 // dropped without a word.
 import { Emitter } from './emitter.js';

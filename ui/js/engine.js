@@ -20,6 +20,9 @@
  * @property {(config: RTCConfiguration) => PeerConnection} createPeerConnection
  * @property {(mic: boolean, cam: boolean) => void} [setSending]  an engine that captures by
  *   itself (the native one) turns its microphone and camera on and off here
+ * @property {MediaDevices} [mediaDevices]  where such an engine's camera is to be
+ *   previewed from, instead of the page's own getUserMedia
+ * @property {() => void} [release]  such an engine stops capturing (out of a call)
  */
 
 /**

@@ -36,7 +36,7 @@ async function main() {
   // The app's native engine is asked for only where the webview has none.
   const native = webviewEngine() ? null : await nativeEngine();
   const engine = pickEngine({ native: () => native });
-  const media = new LocalMedia({ maxHeight: Number(query.get('video')) || 540 });
+  const media = new LocalMedia({ mediaDevices: engine?.mediaDevices, maxHeight: Number(query.get('video')) || 540 });
   media.preferred = { audio: settings.value.microphone ?? '', video: settings.value.camera ?? '' };
   media.speakerId = settings.value.speaker ?? '';
   const call = new Call({
@@ -47,6 +47,8 @@ async function main() {
   });
   // An engine that captures by itself follows the microphone and camera buttons.
   if (engine?.setSending) call.on('local', (v) => engine.setSending?.(v.mic, v.cam));
+  // …and lets the camera go when the call ends.
+  if (engine?.release) call.on('phase', (p) => { if (p.phase === 'idle') engine.release?.(); });
   const t = i18n.t.bind(i18n);
 
   /** @type {Joined} */

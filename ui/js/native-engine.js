@@ -195,6 +195,49 @@ class NativeDataChannel extends EventTarget {
 }
 
 /**
+ * The camera and microphone as the engine captures them, in the shape
+ * LocalMedia uses: video is the engine's own encoded preview, decoded here,
+ * so the camera is opened once, by the engine; audio is a silent track
+ * (the engine sends the microphone itself). No devices to pick: the engine
+ * takes the system's defaults.
+ */
+class NativeDevices {
+  /** @type {AudioContext | null} */
+  #audio = null;
+  #bridge;
+
+  /** @param {Bridge} bridge */
+  constructor(bridge) {
+    this.#bridge = bridge;
+  }
+
+  /** @param {MediaStreamConstraints} [constraints] */
+  async getUserMedia(constraints = {}) {
+    /** @type {MediaStreamTrack[]} */
+    const tracks = [];
+    if (constraints.video) {
+      const sink = new VideoSink();
+      const channel = this.#bridge.channel((b) => { if (sink.track.readyState === 'live') sink.push(b); });
+      try {
+        await this.#bridge.invoke('native_preview', { channel });
+      } catch (e) {
+        sink.close();
+        throw new DOMException(/** @type {any} */ (e)?.message ?? 'the engine has no camera', 'NotFoundError');
+      }
+      tracks.push(sink.track);
+    }
+    if (constraints.audio) {
+      this.#audio ??= new AudioContext();
+      tracks.push(...this.#audio.createMediaStreamDestination().stream.getAudioTracks());
+    }
+    return new MediaStream(tracks);
+  }
+
+  /** @returns {Promise<MediaDeviceInfo[]>} */
+  async enumerateDevices() { return []; }
+}
+
+/**
  * @param {string} sdp
  * @returns {('audio' | 'video')[]}
  */
@@ -478,12 +521,16 @@ export class NativePeerConnection extends EventTarget {
 /**
  * The engine over the app's native commands.
  * @param {Bridge} bridge
+ * @param {{ preview?: boolean }} [options]  preview: the page shows the
+ *   engine's own video instead of opening the camera (see NativeDevices)
  * @returns {Engine}
  */
-export function createNativeEngine(bridge) {
+export function createNativeEngine(bridge, options = {}) {
   return {
     name: 'native',
+    mediaDevices: options.preview ? /** @type {MediaDevices} */ (/** @type {unknown} */ (new NativeDevices(bridge))) : undefined,
     createPeerConnection: () => /** @type {PeerConnection} */ (/** @type {unknown} */ (new NativePeerConnection(bridge))),
     setSending: (mic, cam) => { bridge.invoke('native_set_media', { mic, cam }).catch(() => {}); },
+    release: () => { bridge.invoke('native_engine_stop').catch(() => {}); },
   };
 }

@@ -324,13 +324,15 @@ export async function nativeEngine() {
   if (!invoke || typeof internals?.transformCallback !== 'function') return null;
   if (typeof globalThis.VideoDecoder !== 'function' || typeof HTMLCanvasElement === 'undefined'
     || typeof HTMLCanvasElement.prototype.captureStream !== 'function') return null;
+  /** @type {any} */
+  let check;
   try {
-    await invoke('native_engine_check');
+    check = await invoke('native_engine_check');
   } catch (e) {
     console.info('lancall: no native engine:', /** @type {any} */ (e)?.message ?? e);
     return null;
   }
-  return createNativeEngine({ invoke, channel: tauriChannel });
+  return createNativeEngine({ invoke, channel: tauriChannel }, { preview: check?.preview === true });
 }
 
 /** Remember a small setting across visits (a browser's localStorage). */

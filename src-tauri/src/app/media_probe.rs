@@ -54,23 +54,25 @@ pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const STATE_JS: &str = r#"
 const v = document.querySelector('figure.tile.local video');
+// A native engine's tile shows a canvas: a sum of its pixels shows them change.
+const canvasOf = (tile) => {
+  const c = tile?.querySelector('canvas.native-video');
+  if (!c || !c.width) return null;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let sum = 0;
+  for (let i = 0; i < d.length; i += 97) sum += d[i];
+  return { width: c.width, height: c.height, sum, shown: !c.hidden };
+};
 const diag = window.lancall;
 return JSON.stringify({
   phase: typeof diag?.phase === 'function' ? diag.phase() : null,
   peers: typeof diag?.peers === 'function' ? diag.peers().length : null,
-  local: v ? { width: v.videoWidth, height: v.videoHeight, time: v.currentTime, frames: v.webkitDecodedFrameCount ?? null } : null,
+  local: v ? { width: v.videoWidth, height: v.videoHeight, time: v.currentTime, frames: v.webkitDecodedFrameCount ?? null,
+    canvas: canvasOf(document.querySelector('figure.tile.local')) } : null,
   remote: [...document.querySelectorAll('figure.tile:not(.local)')].map((t) => {
     const r = t.querySelector('video');
-    const c = t.querySelector('canvas.native-video');
-    // A native engine's tile shows a canvas: a sum of its pixels shows them change.
-    let sum = null;
-    if (c && c.width) {
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      sum = 0;
-      for (let i = 0; i < d.length; i += 97) sum += d[i];
-    }
     return { width: r?.videoWidth ?? 0, height: r?.videoHeight ?? 0, time: r?.currentTime ?? 0,
-      frames: r?.webkitDecodedFrameCount ?? null, canvas: c ? { width: c.width, height: c.height, sum } : null };
+      frames: r?.webkitDecodedFrameCount ?? null, canvas: canvasOf(t) };
   }),
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,

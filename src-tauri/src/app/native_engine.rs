@@ -9,6 +9,10 @@
 //!   named as RTCPeerConnection's), one for its remote video as encoded VP8
 //!   frames (`[flags u8][timestamp µs u64 LE][frame]`, flag 1 = key frame),
 //!   which the page decodes with WebCodecs. Remote audio plays natively.
+//! - The page's own preview is the engine's encoded video too (same frame
+//!   format, `native_preview`), so the camera is opened once, by the engine;
+//!   only with WebKitGTK's mock camera (`LANCALL_MOCK_CAPTURE=1`, tests)
+//!   and no test source does the page preview its getUserMedia camera.
 //! - Every command that waits on webrtcbin is async, so the GTK main thread
 //!   never blocks; errors reach the page as `{code, message}`.
 //!
@@ -26,6 +30,10 @@ pub const TEST_SOURCE_ENV: &str = "LANCALL_TEST_SOURCE";
 pub struct NativeEngine {
     #[cfg(target_os = "linux")]
     running: std::sync::Mutex<Option<std::sync::Arc<imp::Running>>>,
+    /// Microphone and camera off (as the person last set them), kept
+    /// across engine restarts.
+    #[cfg(target_os = "linux")]
+    muted: std::sync::Mutex<(bool, bool)>,
 }
 
 /// `base` (the app's own commands) plus this module's `native_*` commands.
@@ -47,6 +55,8 @@ pub fn handler<R: Runtime>(
         imp::native_send,
         imp::native_stats,
         imp::native_set_media,
+        imp::native_preview,
+        imp::native_engine_stop,
     ];
     move |invoke| {
         if invoke.message.command().starts_with("native_") {
@@ -83,6 +93,8 @@ mod imp {
     pub struct Running {
         engine: Engine,
         peers: Mutex<HashMap<String, Slot>>,
+        /// Where our own encoded video goes, for the page's preview.
+        preview: Mutex<Option<Channel<InvokeResponseBody>>>,
     }
 
     #[derive(Clone)]
@@ -116,19 +128,32 @@ mod imp {
                 ..Config::default()
             };
             let (engine, mut events) = Engine::new(config)?;
-            let running = Arc::new(Running { engine, peers: Mutex::new(HashMap::new()) });
-            let pump = running.clone();
+            let running = Arc::new(Running { engine, peers: Mutex::new(HashMap::new()), preview: Mutex::new(None) });
+            // Weak: the engine holds the events' sender, so a strong
+            // reference here would keep it (and the camera) alive forever.
+            let pump = Arc::downgrade(&running);
             tauri::async_runtime::spawn(async move {
                 while let Some(event) = events.recv().await {
-                    pump.dispatch(event);
+                    match pump.upgrade() {
+                        Some(r) => r.dispatch(event),
+                        None => break,
+                    }
                 }
             });
+            let (mic_off, cam_off) = *lock(&self.muted);
+            running.engine.set_audio_enabled(!mic_off);
+            running.engine.set_video_enabled(!cam_off);
             *slot = Some(running.clone());
             Ok(running)
         }
 
+        /// The engine if it runs; never starts it (a stopped engine stays stopped).
+        fn current(&self) -> Option<Arc<Running>> {
+            lock(&self.running).clone()
+        }
+
         fn peer(&self, id: &str) -> Result<NativePeer> {
-            let running = self.running()?;
+            let running = self.current().ok_or(Error::Closed)?;
             let peers = lock(&running.peers);
             peers.get(id).map(|s| s.peer.clone()).ok_or(Error::Closed)
         }
@@ -148,7 +173,15 @@ mod imp {
                         tracing::debug!(peer = %id, cause = %e, "the page did not take a native engine event");
                     }
                 }
-                Event::LocalVideo(_) => {}
+                Event::LocalVideo(frame) => {
+                    let channel = lock(&self.preview).clone();
+                    if let Some(c) = channel {
+                        if c.send(InvokeResponseBody::Raw(frame_bytes(&frame))).is_err() {
+                            *lock(&self.preview) = None;
+                            self.engine.set_preview(false);
+                        }
+                    }
+                }
                 Event::Error { peer, message } => {
                     tracing::warn!(peer = ?peer, %message, "native engine");
                     let slots: Vec<Slot> = match &peer {
@@ -186,10 +219,43 @@ mod imp {
     }
 
     /// Whether the engine can run here (GStreamer and its plugins are
-    /// installed), asked by the page before it picks an engine.
+    /// installed), asked by the page before it picks an engine; `preview`
+    /// says whether the page should preview the engine's video rather than
+    /// open the camera itself.
     #[tauri::command]
-    pub async fn native_engine_check() -> Result<()> {
-        crate::media::init()
+    pub async fn native_engine_check() -> Result<Value> {
+        crate::media::init()?;
+        let flag = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+        let mock = flag(crate::app::permissions::MOCK_CAPTURE_ENV) && !flag(super::TEST_SOURCE_ENV);
+        Ok(json!({ "preview": !mock }))
+    }
+
+    /// Stop the engine: every connection and the capture (the camera's
+    /// light goes out). The next peer or preview starts it again.
+    #[tauri::command]
+    pub async fn native_engine_stop(state: State<'_, NativeEngine>) -> Result<()> {
+        let running = lock(&state.running).take();
+        if let Some(r) = running {
+            let peers: Vec<Slot> = lock(&r.peers).drain().map(|(_, s)| s).collect();
+            for s in peers {
+                s.peer.close();
+            }
+            *lock(&r.preview) = None;
+            // Capture stops when `Running` drops; stopping a pipeline can
+            // wait on its threads: not on this one.
+            tauri::async_runtime::spawn_blocking(move || drop(r));
+        }
+        Ok(())
+    }
+
+    /// Our own video from now on to `channel` (each call replaces the last
+    /// and asks the encoder for a key frame, so a new decoder can start).
+    #[tauri::command]
+    pub async fn native_preview(state: State<'_, NativeEngine>, channel: Channel<InvokeResponseBody>) -> Result<()> {
+        let running = state.running()?;
+        *lock(&running.preview) = Some(channel);
+        running.engine.set_preview(true);
+        Ok(())
     }
 
     /// A new connection; its events and remote video go to the two channels.
@@ -209,7 +275,7 @@ mod imp {
 
     #[tauri::command]
     pub async fn native_peer_close(state: State<'_, NativeEngine>, id: String) -> Result<()> {
-        let running = state.running()?;
+        let Some(running) = state.current() else { return Ok(()) };
         let slot = lock(&running.peers).remove(&id);
         if let Some(s) = slot {
             s.peer.close();
@@ -286,9 +352,11 @@ mod imp {
     /// Microphone and camera on or off, for every peer.
     #[tauri::command]
     pub async fn native_set_media(state: State<'_, NativeEngine>, mic: bool, cam: bool) -> Result<()> {
-        let running = state.running()?;
-        running.engine.set_audio_enabled(mic);
-        running.engine.set_video_enabled(cam);
+        *lock(&state.muted) = (!mic, !cam);
+        if let Some(running) = state.current() {
+            running.engine.set_audio_enabled(mic);
+            running.engine.set_video_enabled(cam);
+        }
         Ok(())
     }
 }

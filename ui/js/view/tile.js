@@ -126,7 +126,8 @@ export class Tile {
       this.#canvas = canvas;
       if (canvas) {
         canvas.className = 'native-video';
-        Object.assign(canvas.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', objectFit: 'cover' });
+        Object.assign(canvas.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', objectFit: 'cover',
+          transform: this.local ? 'scaleX(-1)' : '' });
         this.video.after(canvas);
       }
       this.video.hidden = Boolean(canvas);
