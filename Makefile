@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Flags for `make serve`, e.g. make serve ARGS="--port 9000"
 ARGS ?=
 
-.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bench-app bundle check-bundle clean
+.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bench-app bundle check-bundle fuzz clean
 
 all: build
 
@@ -61,6 +61,13 @@ check-bundle: bundle
 bench-app: bundle
 	cd bench/minimal-window && npx tauri build
 	node bench/app-start.mjs
+
+# Every fuzz target for FUZZ_SECONDS each (nightly and cargo-fuzz are
+# installed if missing); `make test` replays the kept corpus on stable.
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash scripts/install-fuzz.sh
+	SECONDS_EACH=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

@@ -4,9 +4,11 @@
 
 mod support;
 
+mod corpus;
 mod discovery;
 mod extensions;
 mod heartbeat;
+mod hostile;
 mod limits;
 mod origin;
 mod room_props;

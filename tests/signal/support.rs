@@ -202,3 +202,71 @@ impl Client {
         let _ = self.ws.close(None).await;
     }
 }
+
+impl Client {
+    /// Connect from a given loopback address (Linux answers on all of
+    /// 127.0.0.0/8), so a test can play several machines.
+    pub async fn connect_from(url: &str, ip: &str) -> Self {
+        let addr: SocketAddr = url.trim_start_matches("ws://").trim_end_matches("/ws").parse().expect("addr");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind(SocketAddr::new(ip.parse().expect("ip"), 0)).expect("bind");
+        let stream = socket.connect(addr).await.expect("tcp connect");
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await.expect("upgrade");
+        Client { ws }
+    }
+}
+
+/// Two honest peers in a room of their own, to show an attack elsewhere (or
+/// in their room) leaves them able to talk.
+pub struct Honest {
+    pub a: Client,
+    pub b: Client,
+    sent: u64,
+}
+
+impl Honest {
+    pub async fn start(server: &TestServer) -> Self {
+        let (mut a, _) = server.joined("honest-a", "honest").await;
+        let (b, _) = server.joined("honest-b", "honest").await;
+        a.expect("join").await;
+        Honest { a, b, sent: 0 }
+    }
+
+    /// A message each way arrives promptly and intact; room notices in
+    /// between are allowed, anything else fails the test.
+    pub async fn still_relay(&mut self) {
+        self.sent += 1;
+        let n = self.sent;
+        self.a.send(json!({"event": "candidate", "data": {"value": {"n": n, "from": "a"}}})).await;
+        self.b.send(json!({"event": "candidate", "data": {"value": {"n": n, "from": "b"}}})).await;
+        assert_eq!(next_relay(&mut self.b).await, json!({"n": n, "from": "a"}));
+        assert_eq!(next_relay(&mut self.a).await, json!({"n": n, "from": "b"}));
+    }
+}
+
+/// The next relayed `value`, skipping room notices.
+async fn next_relay(c: &mut Client) -> Value {
+    loop {
+        let msg = c.recv().await;
+        match msg["event"].as_str() {
+            Some("join" | "exit_room" | "peer_reconnecting" | "peer_resumed") => continue,
+            Some("candidate") => return msg["data"]["value"].clone(),
+            _ => panic!("honest peer got {msg}"),
+        }
+    }
+}
+
+/// Allow this process `want` open files (up to its hard limit), for tests
+/// that hold thousands of sockets on both ends.
+pub fn raise_fd_limit(want: u64) -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        if lim.rlim_cur < want {
+            lim.rlim_cur = want.min(lim.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+    lim.rlim_cur
+}

@@ -36,6 +36,14 @@ pub struct Config {
     pub outbound_queue: usize,
     /// Wrong passcodes one connection may try before it is closed.
     pub passcode_attempts: u32,
+    /// Wrong passcodes one source address may try at once, over all its
+    /// connections (see [`super::attempts`])...
+    pub passcode_attempts_per_ip: u32,
+    /// ...and how often it gets one more try back.
+    pub passcode_refill: Duration,
+    /// Time a connection has to send a whole HTTP request head (the
+    /// WebSocket upgrade included); slower is closed (see [`super::guard`]).
+    pub request_head_timeout: Duration,
     /// How long shutdown waits for sockets to close after telling them.
     pub shutdown_grace: Duration,
     /// Origins allowed besides the built-in ones (see [`super::origin`]).
@@ -60,6 +68,9 @@ impl Default for Config {
             resume_grace: Duration::from_secs(15),
             outbound_queue: 512,
             passcode_attempts: 5,
+            passcode_attempts_per_ip: 10,
+            passcode_refill: Duration::from_secs(30),
+            request_head_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(3),
             allowed_origins: Vec::new(),
             tls: None,

@@ -4,6 +4,7 @@
 //! the other is stopped.
 
 use std::future::pending;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -65,8 +66,8 @@ impl End {
 }
 
 /// Serve one upgraded socket until it ends. `_slot` holds its place in the
-/// connection count.
-pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot) {
+/// connection count; `ip` is where it came from, when known.
+pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot, ip: Option<IpAddr>) {
     let (sink, stream) = socket.split();
     let (replies, replies_rx) = mpsc::channel(REPLY_QUEUE);
     let (mailbox, mailbox_rx) = watch::channel(None);
@@ -86,6 +87,7 @@ pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot
         mailbox,
         attached: None,
         kicked: None,
+        ip,
         wrong_passcodes: 0,
         last_rate_error: None,
     };
@@ -118,6 +120,8 @@ struct Reader {
     mailbox: watch::Sender<Option<Mailbox>>,
     attached: Option<Attached>,
     kicked: Option<watch::Receiver<Option<Kick>>>,
+    /// The client's address, which wrong passcodes are counted against.
+    ip: Option<IpAddr>,
     bucket: TokenBucket,
     wrong_passcodes: u32,
     last_rate_error: Option<Instant>,
@@ -203,7 +207,9 @@ impl Reader {
             self.reply_error(&message, "already_joined", Some("join"));
             return Ok(());
         }
-        match self.shared.registry.join(&join) {
+        let attempts = &self.shared.attempts;
+        let may_guess = self.ip.is_none_or(|ip| attempts.may_try(ip, Instant::now()));
+        match self.shared.registry.join_guarded(&join, may_guess) {
             Ok(at) => {
                 tracing::debug!(peer = %at.peer_id, room = %at.room_id, resumed = at.resumed, "joined");
                 self.mailbox.send_replace(Some(at.mailbox.clone()));
@@ -212,8 +218,16 @@ impl Reader {
                 Ok(())
             }
             Err(e) => {
-                self.reply_error(&e.to_string(), e.code(), Some("join"));
+                let mut message = e.to_string();
+                if let (JoinError::TooManyAttempts(_), Some(ip)) = (&e, self.ip) {
+                    let wait = attempts.wait(ip, Instant::now()).as_secs_f64().ceil();
+                    message = format!("{message} (in {wait} s)");
+                }
+                self.reply_error(&message, e.code(), Some("join"));
                 if matches!(e, JoinError::WrongPasscode(_)) {
+                    if let Some(ip) = self.ip {
+                        self.shared.attempts.failed(ip, Instant::now());
+                    }
                     self.wrong_passcodes += 1;
                     if self.wrong_passcodes >= self.shared.config.passcode_attempts {
                         return Err(End::TooManyPasscodes);

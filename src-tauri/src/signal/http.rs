@@ -4,15 +4,17 @@
 
 use std::sync::Arc;
 
+use axum::extract::connect_info::ConnectInfo;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Serialize;
 
 use super::connection;
+use super::guard::PeerAddr;
 use super::protocol::PROTOCOL_VERSION;
 use super::server::Shared;
 
@@ -30,7 +32,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn upgrade(State(shared): State<Arc<Shared>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    // Absent only when the router is served without `signal::serve`'s listener.
+    peer: Option<Extension<ConnectInfo<PeerAddr>>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let ip = peer.map(|Extension(ConnectInfo(PeerAddr(addr)))| addr.ip());
     let origin = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("(not text)"));
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     if !shared.origins.allows(origin, host) {
@@ -52,7 +61,7 @@ async fn upgrade(State(shared): State<Arc<Shared>>, headers: HeaderMap, ws: WebS
     match shared.try_connect() {
         Some(slot) => {
             let tracker = shared.tracker.clone();
-            ws.on_upgrade(move |socket| tracker.track_future(connection::serve(socket, shared, slot)))
+            ws.on_upgrade(move |socket| tracker.track_future(connection::serve(socket, shared, slot, ip)))
         }
         None => {
             tracing::warn!(max = shared.config.max_connections, "refused: connection cap reached");

@@ -5,8 +5,10 @@
 //! passes a [`Config`] and a future that says when to stop, and awaits
 //! [`run`]. `lancall serve` and the desktop app both do exactly that.
 
+pub mod attempts;
 pub mod config;
 pub mod connection;
+pub mod guard;
 pub mod http;
 pub mod lan;
 pub mod listener;

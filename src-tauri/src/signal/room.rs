@@ -57,6 +57,8 @@ pub enum JoinError {
     PasscodeRequired(String),
     #[error("wrong passcode for room \"{0}\"")]
     WrongPasscode(String),
+    #[error("too many wrong passcodes from your address; try room \"{0}\" again later")]
+    TooManyAttempts(String),
 }
 
 impl JoinError {
@@ -65,6 +67,7 @@ impl JoinError {
             JoinError::RoomFull { .. } => "room_full",
             JoinError::PasscodeRequired(_) => "passcode_required",
             JoinError::WrongPasscode(_) => "wrong_passcode",
+            JoinError::TooManyAttempts(_) => "too_many_attempts",
         }
     }
 }
@@ -170,11 +173,19 @@ impl Registry {
     /// Join a room, or resume a dropped peer when `join.resume` names one.
     /// The joiner's first queued message is its `welcome`.
     pub fn join(&self, join: &Join) -> Result<Attached, JoinError> {
+        self.join_guarded(join, true)
+    }
+
+    /// [`join`](Self::join), but when `may_guess` is false a passcode is
+    /// not tested: a join that would test one is refused with
+    /// `too_many_attempts` (its sender has guessed wrong too often). A resume
+    /// and a room without a passcode are not affected.
+    pub fn join_guarded(&self, join: &Join, may_guess: bool) -> Result<Attached, JoinError> {
         let mut sends = Sends::new();
         let mut state = self.lock();
         let attached = match state.resume(join, &mut sends) {
             Some(attached) => attached,
-            None => state.join(join, &mut sends)?,
+            None => state.join(join, may_guess, &mut sends)?,
         };
         state.deliver(sends);
         Ok(attached)
@@ -353,11 +364,12 @@ impl State {
         Some(attached)
     }
 
-    fn join(&mut self, join: &Join, sends: &mut Sends) -> Result<Attached, JoinError> {
+    fn join(&mut self, join: &Join, may_guess: bool, sends: &mut Sends) -> Result<Attached, JoinError> {
         let max_room_size = self.max_room_size;
         if let Some(room) = self.rooms.get(&join.room_id) {
             match (&room.passcode, &join.passcode) {
                 (Some(_), None) => return Err(JoinError::PasscodeRequired(join.room_id.clone())),
+                (Some(_), Some(_)) if !may_guess => return Err(JoinError::TooManyAttempts(join.room_id.clone())),
                 (Some(want), Some(got)) if want != got => {
                     return Err(JoinError::WrongPasscode(join.room_id.clone()))
                 }

@@ -10,15 +10,23 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::attempts::PasscodeAttempts;
 use super::config::Config;
+use super::guard::{GuardedListener, PeerAddr};
 use super::origin::OriginPolicy;
 use super::room::{Registry, Stats};
+
+/// Sockets that may be open beyond `max_connections`: clients between
+/// accept and upgrade, and those to be told `server_full`.
+const HTTP_HEADROOM: usize = 1024;
 
 /// What every connection and handler shares.
 pub struct Shared {
     pub config: Config,
     pub registry: Registry,
     pub origins: OriginPolicy,
+    /// Wrong passcodes by source address.
+    pub attempts: PasscodeAttempts,
     /// Cancelled when the server stops; every connection watches it.
     pub shutdown: CancellationToken,
     /// Every connection task, so shutdown can wait for them to close.
@@ -32,6 +40,7 @@ impl Shared {
         Arc::new(Shared {
             registry: Registry::new(config.max_room_size, config.outbound_queue),
             origins: OriginPolicy::new(&config.allowed_origins),
+            attempts: PasscodeAttempts::new(config.passcode_attempts_per_ip, config.passcode_refill),
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             connections: AtomicUsize::new(0),
@@ -89,7 +98,7 @@ pub async fn serve(
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = super::http::router(shared.clone());
+    let app = super::http::router(shared.clone()).into_make_service_with_connect_info::<PeerAddr>();
     let token = shared.shutdown.clone();
     let stop = async move {
         tokio::select! {
@@ -101,9 +110,9 @@ pub async fn serve(
     match shared.config.tls.as_ref() {
         Some(tls) => {
             let listener = super::listener::DualListener::new(listener, tls.server_config())?;
-            axum::serve(listener, app).with_graceful_shutdown(stop).await?;
+            axum::serve(guard(listener, &shared.config), app).with_graceful_shutdown(stop).await?;
         }
-        None => axum::serve(listener, app).with_graceful_shutdown(stop).await?,
+        None => axum::serve(guard(listener, &shared.config), app).with_graceful_shutdown(stop).await?,
     }
     // Upgraded sockets are not the HTTP server's any more: wait for them here.
     shared.tracker.close();
@@ -111,4 +120,10 @@ pub async fn serve(
         tracing::warn!(open = shared.tracker.len(), "shutdown: some sockets did not close in time");
     }
     Ok(())
+}
+
+/// Every connection under the request-head deadline and the socket cap.
+fn guard<L>(listener: L, config: &Config) -> GuardedListener<L> {
+    let max_open = config.max_connections.saturating_add(HTTP_HEADROOM);
+    GuardedListener::new(listener, config.request_head_timeout, max_open)
 }
