@@ -92,6 +92,39 @@ describe('states and ways out', () => {
     await owner.close();
   });
 
+  it('a burst of wrong passcodes is stopped: the page says to wait, and the right one is refused meanwhile', async () => {
+    const owner = await openClient(browser, server, 'vault-owner');
+    await owner.goto(`${server.url}?video=240`);
+    await owner.getByLabel('Name', { exact: true }).fill('Owner');
+    await owner.getByLabel('Room', { exact: true }).fill('vault');
+    await owner.getByText('Host and passcode').click();
+    await owner.getByLabel('Passcode (optional)').fill('tulip');
+    await owner.getByRole('button', { name: 'Join', exact: true }).click();
+    await waitFor(owner, () => window.lancall?.phase() === 'in-call', { what: 'the owner in the room' });
+    const guesser = await openClient(browser, server, 'guesser');
+    await joinCall(guesser, server, { name: 'Guesser', room: 'vault', wait: false });
+    await waitFor(guesser, () => document.getElementById('gate-title')?.textContent === 'This room has a passcode', { what: 'the passcode prompt' });
+    // The server allows ten wrong guesses from one address (five per
+    // connection, which it then closes); the page reconnects for each retry.
+    let title = '';
+    for (let guess = 0; guess < 12 && title !== 'Too many wrong passcodes'; guess++) {
+      await guesser.fill('#gate-passcode', `guess ${guess}`);
+      await guesser.getByRole('button', { name: 'Join', exact: true }).click();
+      await waitFor(guesser, () => ['Wrong passcode', 'Too many wrong passcodes'].includes(document.getElementById('gate-title')?.textContent ?? '')
+        && !document.querySelector('#gate-passcode')?.matches(':disabled'), { what: `the answer to guess ${guess}` });
+      title = await guesser.textContent('#gate-title') ?? '';
+      if (title === 'Wrong passcode') await guesser.evaluate(() => { document.getElementById('gate-title').textContent = ''; });
+    }
+    assert.equal(title, 'Too many wrong passcodes');
+    assert.match(await guesser.textContent('#gate-text') ?? '', /Wait \d+ seconds, then try "vault" again/);
+    await guesser.fill('#gate-passcode', 'tulip');
+    await guesser.getByRole('button', { name: 'Join', exact: true }).click();
+    await waitFor(guesser, () => document.getElementById('gate-title')?.textContent === 'Too many wrong passcodes', { what: 'the right passcode refused while waiting' });
+    assert.equal(await owner.evaluate(() => window.lancall.phase()), 'in-call');
+    await guesser.close();
+    await owner.close();
+  });
+
   it('host unreachable: says where it looked, retries, and lets one change the host', async () => {
     const page = await openClient(browser, server, 'lost');
     await page.goto(`${server.url}#room=nowhere&name=Lost`);

@@ -302,12 +302,14 @@ async function main() {
    */
   function renderRejected(p, back) {
     const code = p.code ?? '';
-    if (code === 'passcode_required' || code === 'wrong_passcode') {
+    if (code === 'passcode_required' || code === 'wrong_passcode' || code === 'too_many_attempts') {
+      // The server says how long until it tests a passcode from here again.
+      const wait = /\(in (\d+) s\)/.exec(p.message ?? '')?.[1] ?? '30';
       const input = h('input', { type: 'password', id: 'gate-passcode', autocomplete: 'off', 'aria-label': t('lobby.passcode') });
       const retry = () => call.retryJoin({ passcode: input.value });
       input.addEventListener('keydown', (e) => { if (e.key === 'Enter') retry(); });
       gate.show({
-        tone: 'warn', icon: 'lock', title: t(`rejected.${code}.title`), text: t(`rejected.${code}.text`, { room: joined.room }),
+        tone: 'warn', icon: 'lock', title: t(`rejected.${code}.title`), text: t(`rejected.${code}.text`, { room: joined.room, wait }),
         extra: h('div', { class: 'field' }, h('label', { for: 'gate-passcode', text: t('lobby.passcode') }), input),
         actions: [{ label: t('lobby.join'), kind: 'primary', run: retry }, back],
       });

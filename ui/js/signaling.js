@@ -36,7 +36,7 @@ export const PROTOCOL_VERSION = 1;
  */
 
 /** Errors after which joining again cannot help; we stop reconnecting. */
-const FINAL_JOIN_ERRORS = new Set(['room_full', 'passcode_required', 'wrong_passcode', 'bad_room_id', 'bad_user_id', 'server_full']);
+const FINAL_JOIN_ERRORS = new Set(['room_full', 'passcode_required', 'wrong_passcode', 'too_many_attempts', 'bad_room_id', 'bad_user_id', 'server_full']);
 
 /** @extends {Emitter<SignalingEvents>} */
 export class Signaling extends Emitter {
