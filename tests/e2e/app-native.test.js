@@ -3,7 +3,7 @@
 // `lancall join` meet in a room of `lancall serve`; Chromium decodes the
 // app's test pattern, the app previews that pattern from its engine, and
 // the app's remote tile plays Chromium's fake camera, decoded in the page
-// with WebCodecs. Saves a screenshot.
+// with WebCodecs; a second app makes a mesh of three. Saves a screenshot.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -99,5 +99,25 @@ describe('the app calls through its native engine', () => {
     assert.ok(moved > 100, `the tiles move between screenshots (${moved} pixels differ)`);
     await mkdir(SHOTS, { recursive: true });
     await copyFile(b, join(SHOTS, 'app-native-call.png'));
+  });
+
+  it('a second app joins: a mesh of three, and each app decodes both others', async () => {
+    const second = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App2'], x.display);
+    try {
+      for (const [who, a] of /** @type {const} */ ([['App2', second], ['App', app]])) {
+        const joined = /** @type {NonNullable<typeof app>} */ (a);
+        // Two busy engines and WebKits on a small machine: frames come slowly, but they come.
+        await until(() => {
+          const d = joined.states().map((s) => s.decoded ?? []).filter((x) => x.length === 2);
+          return d.length >= 3 && d.at(-1).every((n, i) => n > 5 && n > d[0][i]);
+        }, `${who} decoding both others`, 60_000);
+      }
+      await waitFor(page, async () => {
+        const s = await window.lancall.stats();
+        return s.length === 2 && s.every((p) => p.framesDecoded > 5);
+      }, { what: 'the page decoding both apps', timeout: 60_000 });
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -75,8 +75,14 @@ class VideoSink {
   #decoder = null;
   /** @type {ImageData | null} */
   #image = null;
+  #askedAt = -Infinity;
 
-  constructor() {
+  /**
+   * @param {() => void} [askKey]  asks the sender for a key frame (remote
+   *   video; our own encoder makes one every few seconds anyway)
+   */
+  constructor(askKey) {
+    this.askKey = askKey;
     this.canvas = document.createElement('canvas');
     this.canvas.width = 640;
     this.canvas.height = 480;
@@ -96,9 +102,18 @@ class VideoSink {
     if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < 10) return;
     const view = new DataView(buffer);
     const key = (view.getUint8(0) & 1) === 1;
-    if (this.#needKey && !key) return;
+    if (this.#needKey && !key) {
+      this.#askKey();
+      return;
+    }
     const decoder = this.#decoder ?? this.#open();
     if (!decoder) return;
+    if (decoder.decodeQueueSize > 8) {
+      // Falling behind (a busy machine): skip to the next key frame.
+      this.#reset();
+      this.#askKey();
+      return;
+    }
     this.#needKey = false;
     const timestamp = Number(view.getBigUint64(1, true));
     try {
@@ -147,6 +162,14 @@ class VideoSink {
       ctx.drawImage(frame, 0, 0, w, h);
     }
     this.framesDecoded += 1;
+  }
+
+  /** At most once a second: a key frame comes within a round trip. */
+  #askKey() {
+    const now = performance.now();
+    if (!this.askKey || now - this.#askedAt < 1000) return;
+    this.#askedAt = now;
+    this.askKey();
   }
 
   /** After a decoding error: start again at the next key frame. */
@@ -511,7 +534,7 @@ export class NativePeerConnection extends EventTarget {
 
   #remoteVideo() {
     if (this.#video) return;
-    const sink = new VideoSink();
+    const sink = new VideoSink(() => { this.#call('native_request_keyframe').catch(() => {}); });
     this.#video = sink;
     const transceiver = this.#transceivers.find((t) => t.receiver.track.kind === 'video') ?? null;
     this.dispatchEvent(event('track', { track: sink.track, streams: [sink.stream], receiver: { track: sink.track }, transceiver }));

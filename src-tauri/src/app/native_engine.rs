@@ -57,6 +57,7 @@ pub fn handler<R: Runtime>(
         imp::native_set_media,
         imp::native_preview,
         imp::native_engine_stop,
+        imp::native_request_keyframe,
     ];
     move |invoke| {
         if invoke.message.command().starts_with("native_") {
@@ -329,6 +330,12 @@ mod imp {
     #[tauri::command]
     pub async fn native_restart_ice(state: State<'_, NativeEngine>, id: String) -> Result<()> {
         state.peer(&id)?.restart_ice()
+    }
+
+    /// The page's decoder needs a key frame from this peer.
+    #[tauri::command]
+    pub async fn native_request_keyframe(state: State<'_, NativeEngine>, id: String) -> Result<()> {
+        state.peer(&id)?.request_keyframe()
     }
 
     #[tauri::command]

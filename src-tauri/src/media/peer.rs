@@ -224,6 +224,17 @@ impl NativePeer {
         }
     }
 
+    /// Ask the other side for a full picture (RTCP PLI), for a decoder that
+    /// lost its place (the page's, after dropped frames or an error).
+    pub fn request_keyframe(&self) -> Result<()> {
+        self.live()?;
+        if let Some(depay) = self.inner.pipeline.by_name("depay") {
+            let event = gstreamer_video::UpstreamForceKeyUnitEvent::builder().all_headers(true).build();
+            depay.send_event(event);
+        }
+        Ok(())
+    }
+
     pub fn channel_open(&self) -> bool {
         self.state().channel.as_ref().is_some_and(|c| c.ready_state() == gst_webrtc::WebRTCDataChannelState::Open)
     }
