@@ -9,9 +9,34 @@ use crate::support::{test_config, wait_for, NativeCaller, TestServer};
 /// message crosses the data channel each way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn native_engine_and_chromium_call_each_other() {
+    call_both_ways(Offers::Chromium).await;
+}
+
+/// The same call the other way round: the engine is in the room first, so
+/// it makes the offer (its SDP, its data channel) and Chromium answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn native_engine_offers_to_chromium() {
+    call_both_ways(Offers::Native).await;
+}
+
+/// Who is in the room first, and so makes the offer (members offer to
+/// newcomers, as ui/js/call.js does).
+#[derive(PartialEq)]
+enum Offers {
+    Chromium,
+    Native,
+}
+
+async fn call_both_ways(offers: Offers) {
     let server = TestServer::start().await;
-    let mut chromium = ChromiumPeer::join(&server.page_url(), "nc", "Chromium").await;
-    let native = NativeCaller::join(&server.ws_url(), "nc", "native", test_config()).await;
+    let room = if offers == Offers::Chromium { "nc" } else { "cn" };
+    let (mut chromium, native) = if offers == Offers::Chromium {
+        let chromium = ChromiumPeer::join(&server.page_url(), room, "Chromium").await;
+        (chromium, NativeCaller::join(&server.ws_url(), room, "native", test_config()).await)
+    } else {
+        let native = NativeCaller::join(&server.ws_url(), room, "native", test_config()).await;
+        (ChromiumPeer::join(&server.page_url(), room, "Chromium").await, native)
+    };
 
     wait_for("native connected to Chromium", 30, || native.seen(|s| s.states.values().any(|st| st == "connected"))).await;
     wait_for("native decoding Chromium's video and audio", 30, || {
