@@ -169,18 +169,31 @@ export class LocalMedia extends Emitter {
   async use(kind, deviceId) {
     const api = this.devicesApi;
     if (!api?.getUserMedia) return;
+    // A device that fails leaves the one in use (and its id) as they were.
     if (kind === 'video') {
+      const before = this.videoId;
       this.videoId = deviceId;
       if (!this.camOn) return;
-      const s = await api.getUserMedia({ video: this.#videoConstraints() });
-      this.video?.stop();
-      this.video = s.getVideoTracks()[0] ?? null;
+      try {
+        const s = await api.getUserMedia({ video: this.#videoConstraints() });
+        this.video?.stop();
+        this.video = s.getVideoTracks()[0] ?? null;
+      } catch (e) {
+        this.videoId = before;
+        throw new MediaError(classify(e), e);
+      }
     } else {
+      const before = this.audioId;
       this.audioId = deviceId;
-      const s = await api.getUserMedia({ audio: this.#audioConstraints() });
-      this.audio?.stop();
-      this.audio = s.getAudioTracks()[0] ?? null;
-      if (this.audio) this.audio.enabled = this.micOn;
+      try {
+        const s = await api.getUserMedia({ audio: this.#audioConstraints() });
+        this.audio?.stop();
+        this.audio = s.getAudioTracks()[0] ?? null;
+        if (this.audio) this.audio.enabled = this.micOn;
+      } catch (e) {
+        this.audioId = before;
+        throw new MediaError(classify(e), e);
+      }
     }
     this.#rebuild();
   }

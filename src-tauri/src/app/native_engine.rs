@@ -3,8 +3,13 @@
 //! wraps these in the RTCPeerConnection surface the client uses.
 //!
 //! - One [`Engine`] per app, started by the first peer: its capture is the
-//!   test pattern and tone with `LANCALL_TEST_SOURCE=1` (tests), else the
-//!   person's default camera and microphone.
+//!   camera and microphone the person picked (else the defaults), or test
+//!   patterns and tones with `LANCALL_TEST_SOURCE=1` (tests).
+//! - The device picker lists what the engine can open (`native_devices`:
+//!   GStreamer's device monitor, as `MediaDeviceInfo`s whose ids are the
+//!   engine's device strings) and switches the capture mid-call
+//!   (`native_use_device`, no renegotiation); a device that can't be opened
+//!   is an error for the page and the one in use goes on.
 //! - Each peer gets two `Channel`s from the page: one for its events (JSON,
 //!   named as RTCPeerConnection's), one for its remote video as encoded VP8
 //!   frames (`[flags u8][timestamp µs u64 LE][frame]`, flag 1 = key frame),
@@ -34,6 +39,18 @@ pub struct NativeEngine {
     /// across engine restarts.
     #[cfg(target_os = "linux")]
     muted: std::sync::Mutex<(bool, bool)>,
+    /// The camera and microphone the person picked (device strings),
+    /// opened when the engine starts and kept across restarts.
+    #[cfg(target_os = "linux")]
+    chosen: std::sync::Mutex<Chosen>,
+}
+
+/// Picked devices; none takes the default.
+#[cfg(target_os = "linux")]
+#[derive(Default, Clone)]
+struct Chosen {
+    video: Option<String>,
+    audio: Option<String>,
 }
 
 /// `base` (the app's own commands) plus this module's `native_*` commands.
@@ -58,6 +75,9 @@ pub fn handler<R: Runtime>(
         imp::native_preview,
         imp::native_engine_stop,
         imp::native_request_keyframe,
+        devices::native_devices,
+        devices::native_current_devices,
+        devices::native_use_device,
     ];
     move |invoke| {
         if invoke.message.command().starts_with("native_") {
@@ -84,15 +104,15 @@ mod imp {
     use tauri::ipc::{Channel, InvokeResponseBody};
     use tauri::State;
 
-    use super::NativeEngine;
+    use super::{Chosen, NativeEngine};
     use crate::media::{
-        AudioOut, Config, EncodedFrame, Engine, Error, Event, IceCandidate, NativePeer, PeerEvent, Result,
+        AudioOut, Config, EncodedFrame, Engine, Error, Event, IceCandidate, Kind, NativePeer, PeerEvent, Result,
         SessionDescription, Source,
     };
 
     /// A started engine and the page's channels of each peer.
     pub struct Running {
-        engine: Engine,
+        pub(super) engine: Engine,
         peers: Mutex<HashMap<String, Slot>>,
         /// Where our own encoded video goes, for the page's preview.
         preview: Mutex<Option<Channel<InvokeResponseBody>>>,
@@ -105,7 +125,7 @@ mod imp {
         video: Channel<InvokeResponseBody>,
     }
 
-    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         m.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -116,19 +136,29 @@ mod imp {
             if let Some(r) = slot.as_ref() {
                 return Ok(r.clone());
             }
-            let test = std::env::var(super::TEST_SOURCE_ENV).is_ok_and(|v| v == "1");
-            let config = Config {
-                source: if test {
-                    Source::Test
-                } else {
-                    Source::Devices { video: Some("auto".into()), audio: Some("auto".into()) }
+            let test = test_source();
+            let chosen = lock(&self.chosen).clone();
+            let config = |chosen: &Chosen| Config {
+                source: Source::Devices {
+                    video: Some(chosen.video.clone().unwrap_or_else(|| default_device(Kind::Video, test))),
+                    audio: Some(chosen.audio.clone().unwrap_or_else(|| default_device(Kind::Audio, test))),
                 },
                 // Tests run where there may be no sound device.
                 audio_out: if test { AudioOut::Discard } else { AudioOut::Speakers },
                 forward_video: true,
+                voice_processing: !test,
                 ..Config::default()
             };
-            let (engine, mut events) = Engine::new(config)?;
+            let (engine, mut events) = match Engine::new(config(&chosen)) {
+                Ok(started) => started,
+                // A picked device gone since: the defaults will do.
+                Err(e) if chosen.video.is_some() || chosen.audio.is_some() => {
+                    tracing::warn!(cause = %e, "the picked devices did not open; trying the defaults");
+                    *lock(&self.chosen) = Chosen::default();
+                    Engine::new(config(&Chosen::default()))?
+                }
+                Err(e) => return Err(e),
+            };
             let running = Arc::new(Running { engine, peers: Mutex::new(HashMap::new()), preview: Mutex::new(None) });
             // Weak: the engine holds the events' sender, so a strong
             // reference here would keep it (and the camera) alive forever.
@@ -149,7 +179,7 @@ mod imp {
         }
 
         /// The engine if it runs; never starts it (a stopped engine stays stopped).
-        fn current(&self) -> Option<Arc<Running>> {
+        pub(super) fn current(&self) -> Option<Arc<Running>> {
             lock(&self.running).clone()
         }
 
@@ -194,6 +224,19 @@ mod imp {
                     }
                 }
             }
+        }
+    }
+
+    pub(super) fn test_source() -> bool {
+        std::env::var(super::TEST_SOURCE_ENV).is_ok_and(|v| v == "1")
+    }
+
+    /// What the engine opens when nothing was picked.
+    fn default_device(kind: Kind, test: bool) -> String {
+        match (kind, test) {
+            (Kind::Video, true) => "test:ball".into(),
+            (Kind::Audio, true) => "test:sine".into(),
+            (_, false) => "auto".into(),
         }
     }
 
@@ -363,6 +406,64 @@ mod imp {
         if let Some(running) = state.current() {
             running.engine.set_audio_enabled(mic);
             running.engine.set_video_enabled(cam);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod devices {
+    //! The device picker's commands.
+
+    use serde_json::{json, Value};
+    use tauri::State;
+
+    use super::imp::lock;
+    use super::NativeEngine;
+    use crate::media::{Kind, Result};
+
+    /// The cameras and microphones the engine can open, in the shape of
+    /// `MediaDeviceInfo` (`deviceId`, `kind`, `label`); with the test source,
+    /// test patterns and tones too.
+    #[tauri::command]
+    pub async fn native_devices() -> Result<Value> {
+        let test = super::imp::test_source();
+        let list = tauri::async_runtime::spawn_blocking(move || crate::media::devices(test))
+            .await
+            .map_err(|e| crate::media::Error::Init(e.to_string()))??;
+        let list: Vec<Value> = list
+            .into_iter()
+            .map(|d| {
+                let kind = if d.kind == Kind::Video { "videoinput" } else { "audioinput" };
+                json!({ "deviceId": d.id, "kind": kind, "label": d.label, "groupId": "" })
+            })
+            .collect();
+        Ok(Value::Array(list))
+    }
+
+    /// The devices captured from now (or to be opened when the engine starts).
+    #[tauri::command]
+    pub async fn native_current_devices(state: State<'_, NativeEngine>) -> Result<Value> {
+        let chosen = lock(&state.chosen).clone();
+        let (video, audio) = match state.current() {
+            Some(r) => (r.engine.device(Kind::Video), r.engine.device(Kind::Audio)),
+            None => (chosen.video, chosen.audio),
+        };
+        Ok(json!({ "video": video, "audio": audio }))
+    }
+
+    /// Capture `kind` from `device` from now on, mid-call too (no
+    /// renegotiation). If it can't be opened the error says why and the
+    /// device in use goes on.
+    #[tauri::command]
+    pub async fn native_use_device(state: State<'_, NativeEngine>, kind: Kind, device: String) -> Result<()> {
+        if let Some(running) = state.current() {
+            running.engine.use_device(kind, &device).await?;
+        }
+        let mut chosen = lock(&state.chosen);
+        match kind {
+            Kind::Video => chosen.video = Some(device),
+            Kind::Audio => chosen.audio = Some(device),
         }
         Ok(())
     }

@@ -15,6 +15,10 @@ pub enum Error {
     /// Building or starting a pipeline failed (a device may be busy or gone).
     #[error("media pipeline: {0}")]
     Pipeline(String),
+    /// A camera or microphone could not be used (unknown, gone, busy or
+    /// silent); what was captured before goes on.
+    #[error("the device can't be used: {0}")]
+    Device(String),
     #[error("the session description is malformed: {0}")]
     BadSdp(String),
     #[error("the other side offers no codec this engine speaks (VP8 video, Opus audio or a data channel)")]
@@ -37,6 +41,7 @@ impl Error {
             Error::Init(_) => "init",
             Error::MissingElements(_) => "missing_plugins",
             Error::Pipeline(_) => "pipeline",
+            Error::Device(_) => "device",
             Error::BadSdp(_) => "bad_sdp",
             Error::NoCommonCodec => "no_common_codec",
             Error::UnknownMLine(_) => "unknown_mline",

@@ -17,6 +17,7 @@
 //! ```
 
 mod capture;
+mod devices;
 mod error;
 mod peer;
 pub mod sdp;
@@ -25,8 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use gstreamer as gst;
+use gstreamer::prelude::*;
 use tokio::sync::mpsc;
 
+pub use devices::{Device, Kind};
 pub use error::{Error, Result};
 pub use peer::{Counters, NativePeer};
 pub use sdp::{IceCandidate, SdpType, SessionDescription};
@@ -39,9 +42,9 @@ pub enum Source {
     /// A moving test pattern and a tone, for tests and machines without a camera.
     #[default]
     Test,
-    /// The camera and microphone the person picked (see `capture`'s device
-    /// strings: `v4l2:/dev/video0`, `pipewire:…`, `pulse:…`, `alsa:…`, `auto`).
-    /// `None` for a kind sends nothing of it.
+    /// The camera and microphone the person picked (see `devices` for the
+    /// strings: `v4l2:/dev/video0`, `pipewire:…`, `pulse:…`, `alsa:…`,
+    /// `test:…`, `auto`). `None` for a kind sends nothing of it.
     Devices { video: Option<String>, audio: Option<String> },
 }
 
@@ -86,6 +89,10 @@ pub struct Config {
     pub stun_server: Option<String>,
     /// `turn(s)://user:pass@host:port`.
     pub turn_server: Option<String>,
+    /// The microphone goes through webrtcdsp (echo cancellation, noise
+    /// suppression, gain control): for real microphones; test tones go
+    /// without.
+    pub voice_processing: bool,
 }
 
 /// One encoded frame, for a WebCodecs `VideoDecoder` in the page.
@@ -177,6 +184,14 @@ pub fn init() -> Result<()> {
     .map_err(|e| if e.starts_with("missing") { Error::MissingElements(e) } else { Error::Init(e) })
 }
 
+/// The cameras and microphones this system has, as device strings for
+/// [`Engine::use_device`]; with `test`, the test sources too. Blocks while
+/// GStreamer asks the system: call off async threads.
+pub fn devices(test: bool) -> Result<Vec<Device>> {
+    init()?;
+    Ok(devices::list(test))
+}
+
 /// The engine: one capture, any number of peers, one event channel.
 pub struct Engine {
     config: Config,
@@ -190,7 +205,10 @@ impl Engine {
     pub fn new(config: Config) -> Result<(Engine, mpsc::UnboundedReceiver<Event>)> {
         init()?;
         let (tx, rx) = mpsc::unbounded_channel();
-        let capture = capture::Capture::start(&config.source, &config.video, tx.clone())?;
+        let clock = gst::SystemClock::obtain();
+        let base = clock.time().ok_or_else(|| Error::Init("the system clock has no time".into()))?;
+        let voice = config.voice_processing.then_some(capture::Voice { echo_probes: None });
+        let capture = capture::Capture::start(&config.source, &config.video, (clock, base), voice, tx.clone())?;
         Ok((Engine { config, capture: Arc::new(capture), events: tx, next_id: AtomicU64::new(1) }, rx))
     }
 
@@ -206,6 +224,20 @@ impl Engine {
 
     pub fn set_audio_enabled(&self, on: bool) {
         self.capture.set_audio_enabled(on);
+    }
+
+    /// Capture `kind` from `device` (a string of [`devices`]) from now on,
+    /// for every peer, without renegotiation: the new device starts beside
+    /// the old one and takes over once it gives its first frame; if it
+    /// can't (unknown, gone, busy, silent for 5 s) the error says why and
+    /// the old one goes on.
+    pub async fn use_device(&self, kind: Kind, device: &str) -> Result<()> {
+        self.capture.use_device(kind, device).await
+    }
+
+    /// The device string each kind captures from now, if any.
+    pub fn device(&self, kind: Kind) -> Option<String> {
+        self.capture.device(kind)
     }
 
     /// Our own encoded video as [`Event::LocalVideo`] (on) or not (off).

@@ -16,7 +16,8 @@ use gstreamer_sdp as gst_sdp;
 use gstreamer_webrtc as gst_webrtc;
 use tokio::sync::{mpsc, oneshot};
 
-use super::capture::{self, Capture, Kind};
+use super::capture::{self, Capture};
+use super::devices::Kind;
 use super::error::{Error, Result};
 use super::sdp::{self, IceCandidate, SdpType, SessionDescription, Summary};
 use super::{AudioOut, Config, EncodedFrame, Event, PeerEvent};
@@ -98,11 +99,10 @@ impl NativePeer {
             webrtc.set_property("turn-server", turn);
         }
         pipeline.add(&webrtc)?;
-        if let Some((clock, base)) = capture.timing() {
-            pipeline.use_clock(Some(&clock));
-            pipeline.set_start_time(gst::ClockTime::NONE);
-            pipeline.set_base_time(base);
-        }
+        let (clock, base) = capture.timing();
+        pipeline.use_clock(Some(&clock));
+        pipeline.set_start_time(gst::ClockTime::NONE);
+        pipeline.set_base_time(base);
         capture::watch_bus(&pipeline, &format!("peer {id}"), events.clone());
         let inner = Arc::new(Inner {
             id: id.to_owned(),

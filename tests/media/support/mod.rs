@@ -79,6 +79,9 @@ pub struct Seen {
     pub states: HashMap<String, String>,
     /// Errors the engine returned, as (peer id, error code): what the UI would show.
     pub errors: Vec<(String, String)>,
+    /// The latest key frame from each peer and how many came so far (with
+    /// `Config::forward_video`).
+    pub key_frames: HashMap<String, (u64, Vec<u8>)>,
 }
 
 enum Cmd {
@@ -87,6 +90,8 @@ enum Cmd {
 
 pub struct NativeCaller {
     pub name: String,
+    /// Its engine, for what a person does with the device picker.
+    pub engine: Arc<Engine>,
     pub seen: Arc<Mutex<Seen>>,
     cmds: mpsc::UnboundedSender<Cmd>,
     task: JoinHandle<()>,
@@ -96,14 +101,15 @@ impl NativeCaller {
     /// Start an engine with `config` and join `room` at `ws_url` as `name`.
     pub async fn join(ws_url: &str, room: &str, name: &str, config: Config) -> NativeCaller {
         let (engine, events) = Engine::new(config).expect("engine starts");
+        let engine = Arc::new(engine);
         let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.expect("connect");
         let join = json!({"event": "join", "data": {"user_id": name, "room_id": room, "version": 1}});
         ws.send(Message::Text(join.to_string().into())).await.expect("send join");
         let seen = Arc::new(Mutex::new(Seen::default()));
         let (cmds, cmd_rx) = mpsc::unbounded_channel();
-        let actor = Actor { name: name.to_owned(), engine, seen: seen.clone() };
+        let actor = Actor { name: name.to_owned(), engine: engine.clone(), seen: seen.clone() };
         let task = tokio::spawn(actor.run(ws, events, cmd_rx));
-        NativeCaller { name: name.to_owned(), seen, cmds, task }
+        NativeCaller { name: name.to_owned(), engine, seen, cmds, task }
     }
 
     pub fn seen<T>(&self, f: impl FnOnce(&Seen) -> T) -> T {
@@ -146,7 +152,7 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<t
 
 struct Actor {
     name: String,
-    engine: Engine,
+    engine: Arc<Engine>,
     seen: Arc<Mutex<Seen>>,
 }
 
@@ -292,6 +298,11 @@ impl Actor {
             }
             PeerEvent::ConnectionState(s) => {
                 self.seen.lock().unwrap().states.insert(id, s);
+            }
+            PeerEvent::Video(frame) if frame.key => {
+                let mut seen = self.seen.lock().unwrap();
+                let slot = seen.key_frames.entry(id).or_default();
+                *slot = (slot.0 + 1, frame.data);
             }
             PeerEvent::Message(text) => {
                 let m: Value = serde_json::from_str(&text).unwrap_or_default();

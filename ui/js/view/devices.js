@@ -25,8 +25,29 @@ export class DevicesDialog {
     this.canPickSpeaker = 'setSinkId' in HTMLMediaElement.prototype;
     byId('speaker-field').hidden = !this.canPickSpeaker;
     byId('devices-hint').hidden = this.canPickSpeaker;
-    this.camera.addEventListener('change', () => onPick('video', this.camera.value).catch(() => {}));
-    this.mic.addEventListener('change', () => onPick('audio', this.mic.value).catch(() => {}));
+    this.error = byId('devices-error');
+    /**
+     * A pick that fails says why and shows the device still in use.
+     * @param {'audio' | 'video'} kind
+     * @param {HTMLSelectElement} select
+     */
+    const pick = async (kind, select) => {
+      this.error.hidden = true;
+      select.disabled = true;
+      try {
+        await onPick(kind, select.value);
+      } catch (e) {
+        const cause = /** @type {any} */ (e)?.cause?.message ?? /** @type {any} */ (e)?.message ?? String(e);
+        this.error.textContent = this.i18n.t('devices.failed', { error: cause });
+        this.error.hidden = false;
+        const current = this.media.currentId(kind);
+        if (current) select.value = current;
+      } finally {
+        select.disabled = false;
+      }
+    };
+    this.camera.addEventListener('change', () => { pick('video', this.camera); });
+    this.mic.addEventListener('change', () => { pick('audio', this.mic); });
     this.speaker.addEventListener('change', () => {
       this.media.speakerId = this.speaker.value;
       onSpeaker(this.speaker.value).catch(() => {});
@@ -34,6 +55,7 @@ export class DevicesDialog {
   }
 
   async open() {
+    this.error.hidden = true;
     const d = await this.media.devices();
     const t = this.i18n.t.bind(this.i18n);
     /**
