@@ -8,4 +8,5 @@ mod support;
 mod bad_input;
 mod chromium;
 mod devices;
+mod echo;
 mod native;

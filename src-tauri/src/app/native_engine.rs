@@ -13,7 +13,8 @@
 //! - Each peer gets two `Channel`s from the page: one for its events (JSON,
 //!   named as RTCPeerConnection's), one for its remote video as encoded VP8
 //!   frames (`[flags u8][timestamp µs u64 LE][frame]`, flag 1 = key frame),
-//!   which the page decodes with WebCodecs. Remote audio plays natively.
+//!   which the page decodes with WebCodecs. Remote audio plays natively,
+//!   all peers mixed on one path that the microphone's echo canceller hears.
 //! - The page's own preview is the engine's encoded video too (same frame
 //!   format, `native_preview`), so the camera is opened once, by the engine;
 //!   only with WebKitGTK's mock camera (`LANCALL_MOCK_CAPTURE=1`, tests)

@@ -9,17 +9,24 @@
 //! caller, as with a browser's RTCPeerConnection.
 //!
 //! ```text
-//! capture pipeline: camera/test ─ vp8enc ─┐ appsink ──▶ appsrc ─ rtpvp8pay ─┐
-//!                   mic/tone ─ opusenc ───┘ (once)      (per peer)          webrtcbin ─ ICE/DTLS
-//! peer pipeline:    webrtcbin ─ rtpvp8depay ─┬ vp8dec (counted)                   
+//! capture (one pipeline per kind, swappable):
+//!                   camera/test ─ vp8enc ─┐ appsink ──▶ appsrc ─ rtpvp8pay ─┐
+//!                   mic/tone ─ webrtcdsp ─ opusenc ┘ (once)  (per peer)    webrtcbin ─ ICE/DTLS
+//! peer pipeline:    webrtcbin ─ rtpvp8depay ─┬ vp8dec (counted)
 //!                                            └ appsink ─▶ Event::Video (to the page)
-//!                   webrtcbin ─ rtpopusdepay ─ opusdec ─ speakers
+//!                   webrtcbin ─ rtpopusdepay ─ opusdec ─ appsink ─▶ playback
+//! playback (one):   appsrc per peer ─ audiomixer ─ webrtcechoprobe ─ speakers
+//!                   (the probe is what webrtcdsp cancels from the microphone)
 //! ```
+//!
+//! Every pipeline of an engine runs on one clock and base time, so a
+//! timestamp means the same in all of them.
 
 mod capture;
 mod devices;
 mod error;
 mod peer;
+mod playback;
 pub mod sdp;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +39,7 @@ use tokio::sync::mpsc;
 pub use devices::{Device, Kind};
 pub use error::{Error, Result};
 pub use peer::{Counters, NativePeer};
+pub use playback::PlaybackCounters;
 pub use sdp::{IceCandidate, SdpType, SessionDescription};
 
 /// What the engine sends.
@@ -162,6 +170,8 @@ const REQUIRED: &[(&str, &str)] = &[
     ("appsrc", "gstreamer1.0-plugins-base"),
     ("videotestsrc", "gstreamer1.0-plugins-base"),
     ("webrtcdsp", "gstreamer1.0-plugins-bad"),
+    ("webrtcechoprobe", "gstreamer1.0-plugins-bad"),
+    ("audiomixer", "gstreamer1.0-plugins-base"),
 ];
 
 /// Start GStreamer once and check the plugins are there.
@@ -196,6 +206,7 @@ pub fn devices(test: bool) -> Result<Vec<Device>> {
 pub struct Engine {
     config: Config,
     capture: Arc<capture::Capture>,
+    playback: Arc<playback::Playback>,
     events: mpsc::UnboundedSender<Event>,
     next_id: AtomicU64,
 }
@@ -207,15 +218,26 @@ impl Engine {
         let (tx, rx) = mpsc::unbounded_channel();
         let clock = gst::SystemClock::obtain();
         let base = clock.time().ok_or_else(|| Error::Init("the system clock has no time".into()))?;
-        let voice = config.voice_processing.then_some(capture::Voice { echo_probes: None });
+        // Playback first: the microphone's webrtcdsp looks for its echo probe when it starts.
+        static ENGINES: AtomicU64 = AtomicU64::new(1);
+        let tag = ENGINES.fetch_add(1, Ordering::Relaxed);
+        let playback = playback::Playback::start(config.audio_out, (clock.clone(), base), tag, tx.clone())?;
+        let voice = config.voice_processing.then(|| capture::Voice { echo_probes: Some(playback.echo_probes()) });
         let capture = capture::Capture::start(&config.source, &config.video, (clock, base), voice, tx.clone())?;
-        Ok((Engine { config, capture: Arc::new(capture), events: tx, next_id: AtomicU64::new(1) }, rx))
+        let engine = Engine {
+            config,
+            capture: Arc::new(capture),
+            playback: Arc::new(playback),
+            events: tx,
+            next_id: AtomicU64::new(1),
+        };
+        Ok((engine, rx))
     }
 
     /// A new connection to the remote peer `id` (ids name peers in events).
     pub fn peer(&self, id: &str) -> Result<NativePeer> {
         let serial = self.next_id.fetch_add(1, Ordering::Relaxed);
-        NativePeer::new(id, serial, &self.config, self.capture.clone(), self.events.clone())
+        NativePeer::new(id, serial, &self.config, self.capture.clone(), self.playback.clone(), self.events.clone())
     }
 
     pub fn set_video_enabled(&self, on: bool) {
@@ -233,6 +255,11 @@ impl Engine {
     /// the old one goes on.
     pub async fn use_device(&self, kind: Kind, device: &str) -> Result<()> {
         self.capture.use_device(kind, device).await
+    }
+
+    /// What the playback path (every peer's audio, mixed) has played so far.
+    pub fn playback_counters(&self) -> PlaybackCounters {
+        self.playback.counters()
     }
 
     /// The device string each kind captures from now, if any.

@@ -18,9 +18,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::capture::{self, Capture};
 use super::devices::Kind;
+use super::playback::{self, Playback};
 use super::error::{Error, Result};
 use super::sdp::{self, IceCandidate, SdpType, SessionDescription, Summary};
-use super::{AudioOut, Config, EncodedFrame, Event, PeerEvent};
+use super::{Config, EncodedFrame, Event, PeerEvent};
 
 /// Payload types we offer (Chromium's for VP8 and Opus); when answering we
 /// take the offer's.
@@ -36,8 +37,10 @@ pub struct Counters {
     pub video_frames_received: u64,
     /// Video frames decoded (only with `Config::decode_video`).
     pub video_frames_decoded: u64,
-    /// Opus frames decoded (and played or discarded).
+    /// Opus frames decoded.
     pub audio_frames_decoded: u64,
+    /// Decoded audio buffers handed to the engine's playback mixer.
+    pub audio_frames_played: u64,
 }
 
 #[derive(Default)]
@@ -45,6 +48,7 @@ struct AtomicCounters {
     video_received: AtomicU64,
     video_decoded: AtomicU64,
     audio_decoded: AtomicU64,
+    audio_played: AtomicU64,
 }
 
 #[derive(Default)]
@@ -63,11 +67,11 @@ struct Inner {
     pipeline: gst::Pipeline,
     webrtc: gst::Element,
     capture: Arc<Capture>,
+    playback: Arc<Playback>,
     events: mpsc::UnboundedSender<Event>,
     state: Mutex<State>,
     counters: AtomicCounters,
     closed: AtomicBool,
-    audio_out: AudioOut,
     decode_video: bool,
     forward_video: bool,
 }
@@ -84,6 +88,7 @@ impl NativePeer {
         serial: u64,
         config: &Config,
         capture: Arc<Capture>,
+        playback: Arc<Playback>,
         events: mpsc::UnboundedSender<Event>,
     ) -> Result<Self> {
         let pipeline = gst::Pipeline::with_name(&format!("peer-{serial}"));
@@ -110,11 +115,11 @@ impl NativePeer {
             pipeline,
             webrtc,
             capture,
+            playback,
             events,
             state: Mutex::new(State::default()),
             counters: AtomicCounters::default(),
             closed: AtomicBool::new(false),
-            audio_out: config.audio_out,
             decode_video: config.decode_video,
             forward_video: config.forward_video,
         });
@@ -245,6 +250,7 @@ impl NativePeer {
             video_frames_received: c.video_received.load(Ordering::Relaxed),
             video_frames_decoded: c.video_decoded.load(Ordering::Relaxed),
             audio_frames_decoded: c.audio_decoded.load(Ordering::Relaxed),
+            audio_frames_played: c.audio_played.load(Ordering::Relaxed),
         }
     }
 
@@ -278,7 +284,9 @@ impl NativePeer {
         // Tearing webrtcbin down can take a moment (ICE, DTLS threads): off
         // the caller's thread, which may be an async runtime's.
         let pipeline = self.inner.pipeline.clone();
+        let (playback, serial) = (self.inner.playback.clone(), self.inner.serial);
         std::thread::spawn(move || {
+            playback.remove_input(serial);
             let _ = pipeline.set_state(gst::State::Null);
         });
     }
@@ -353,6 +361,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         if !self.closed.swap(true, Ordering::SeqCst) {
             self.capture.unsubscribe(self.serial);
+            self.playback.remove_input(self.serial);
             let _ = self.pipeline.set_state(gst::State::Null);
         }
     }
@@ -570,11 +579,13 @@ fn receive(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
             (d, "video")
         }
         "OPUS" => {
-            let sink = match inner.audio_out {
-                AudioOut::Speakers => "autoaudiosink",
-                AudioOut::Discard => "fakesink sync=false async=false",
-            };
-            (format!("queue ! rtpopusdepay ! opusdec name=dec ! audioconvert ! audioresample ! {sink}"), "audio")
+            // Played by the engine's one playback path (with everyone else's).
+            let caps = playback::CAPS;
+            let d = format!(
+                "queue ! rtpopusdepay ! opusdec name=dec ! audioconvert ! audioresample ! {caps} ! \
+                 appsink name=pcm sync=false max-buffers=50 drop=true"
+            );
+            (d, "audio")
         }
         _ => ("fakesink sync=false async=false".to_owned(), ""),
     };
@@ -613,12 +624,47 @@ fn receive(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
                 .build(),
         );
     }
+    if let Some(sink) = bin.by_name("pcm").and_then(|e| e.downcast::<gst_app::AppSink>().ok()) {
+        play(inner, &sink)?;
+    }
     bin.sync_state_with_parent()?;
     let sink = bin.static_pad("sink").ok_or_else(|| Error::Pipeline("receiver without sink".into()))?;
     pad.link(&sink).map_err(|e| Error::Pipeline(format!("link receiver: {e:?}")))?;
     if !kind.is_empty() {
         emit(inner, PeerEvent::Track(kind.to_owned()));
     }
+    Ok(())
+}
+
+/// Decoded audio from `sink` to a new input of the playback mixer, its
+/// timestamps as running times (the same in every pipeline of the engine).
+fn play(inner: &Arc<Inner>, sink: &gst_app::AppSink) -> Result<()> {
+    let src = inner.playback.add_input(inner.serial)?;
+    if let Some(p) = src.static_pad("src") {
+        let w = Arc::downgrade(inner);
+        p.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            if let Some(i) = w.upgrade() {
+                i.counters.audio_played.fetch_add(1, Ordering::Relaxed);
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |s| {
+                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                let Some(buffer) = sample.buffer_owned() else { return Ok(gst::FlowSuccess::Ok) };
+                let running = sample
+                    .segment()
+                    .and_then(|seg| seg.downcast_ref::<gst::ClockTime>().and_then(|seg| seg.to_running_time(buffer.pts())));
+                let mut buffer = buffer;
+                buffer.make_mut().set_pts(running);
+                // A mixer input that is gone (peer closing) only drops this.
+                let _ = src.push_buffer(buffer);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
     Ok(())
 }
 

@@ -82,6 +82,8 @@ pub struct Seen {
     /// The latest key frame from each peer and how many came so far (with
     /// `Config::forward_video`).
     pub key_frames: HashMap<String, (u64, Vec<u8>)>,
+    /// Errors of the engine's own pipelines (capture, playback).
+    pub engine_errors: Vec<String>,
 }
 
 enum Cmd {
@@ -283,7 +285,15 @@ impl Actor {
     }
 
     fn on_event(&self, ev: Event) -> Vec<Value> {
-        let Event::Peer { id, event } = ev else { return Vec::new() };
+        let (id, event) = match ev {
+            Event::Peer { id, event } => (id, event),
+            Event::Error { peer: None, message } => {
+                eprintln!("[{}] engine: {message}", self.name);
+                self.seen.lock().unwrap().engine_errors.push(message);
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
         match event {
             PeerEvent::Candidate(c) => return vec![relay("candidate", serde_json::to_value(&c).unwrap(), &id)],
             PeerEvent::Channel(true) => {
