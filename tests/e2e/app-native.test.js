@@ -3,7 +3,8 @@
 // `lancall join` meet in a room of `lancall serve`; Chromium decodes the
 // app's test pattern, the app previews that pattern from its engine, and
 // the app's remote tile plays Chromium's fake camera, decoded in the page
-// with WebCodecs; a second app makes a mesh of three. Saves a screenshot.
+// with WebCodecs; a second app makes a mesh of three; a third opens the
+// camera saved from an earlier run. Saves a screenshot.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -118,6 +119,39 @@ describe('the app calls through its native engine', () => {
       }, { what: 'the page decoding both apps', timeout: 60_000 });
     } finally {
       await second.stop();
+    }
+  });
+
+  it('the camera saved from an earlier run is the one the app\'s engine sends', async () => {
+    // SMPTE bars saved as the camera (a device string of the engine's); the
+    // first app keeps the dark ball. The page tells them apart by brightness.
+    const third = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App3'], x.display,
+      { settings: { name: 'App3', camera: 'test:smpte' } });
+    try {
+      const luma = await waitFor(page, () => {
+        /** @param {string} name */
+        const brightness = (name) => {
+          const peer = window.lancall.peers().find((p) => p.name === name);
+          const video = peer && /** @type {HTMLVideoElement | null} */ (document.querySelector(`.tile[data-peer="${peer.id}"] video`));
+          if (!video || video.readyState < 2 || !video.videoWidth) return null;
+          const c = document.createElement('canvas');
+          c.width = 64;
+          c.height = 48;
+          const ctx = c.getContext('2d');
+          if (!ctx) return null;
+          ctx.drawImage(video, 0, 0, c.width, c.height);
+          const d = ctx.getImageData(0, 0, c.width, c.height).data;
+          let sum = 0;
+          for (let i = 0; i < d.length; i += 4) sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
+          return sum / (d.length / 4);
+        };
+        const bars = brightness('App3');
+        const ball = brightness('App');
+        return bars !== null && ball !== null && bars > 80 && ball < 60 && { bars, ball };
+      }, { what: 'App3\'s bars (bright) beside App\'s ball (dark) in the page', timeout: 60_000 });
+      assert.ok(luma.bars > luma.ball, JSON.stringify(luma));
+    } finally {
+      await third.stop();
     }
   });
 });

@@ -2,7 +2,7 @@
 // window on a private Xvfb display, with WebKitGTK's mock camera and
 // microphone, watched through its log and screenshots of its display.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,11 +41,18 @@ export async function startXvfb() {
  * state probe reported so far.
  * @param {string[]} args
  * @param {string} display
- * @param {{ bin?: string, probe?: boolean }} [options]  another build (the
- *   benchmark's); probe: false leaves the state probe off
+ * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown> }} [options]
+ *   another build (the benchmark's); probe: false leaves the state probe
+ *   off; settings: what the app finds saved from an earlier run
  */
-export async function startApp(args, display, { bin = LANCALL_BIN, probe = true } = {}) {
+export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings } = {}) {
   const config = await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
+  if (settings) {
+    // Where Tauri keeps the app's config (XDG_CONFIG_HOME below, then the identifier).
+    const dir = join(config, 'app.lancall.desktop');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'settings.json'), JSON.stringify(settings));
+  }
   const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
