@@ -109,6 +109,29 @@ describe('the app window (fake IPC, real server)', () => {
     const devices = await waitUntil(app, () => /** @type {any} */ (window).fakeApp.settings,
       (s) => s.camera === camera && s.microphone === mic && s.speaker === speaker, { what: 'the devices saved' });
     assert.equal(devices.recent_hosts[0], host);
+
+    // A camera that won't open: the dialog says why, the camera in use
+    // stays picked, and nothing is saved.
+    const broken = await app.$eval('#pick-camera', (s) => /** @type {HTMLSelectElement} */ (s).options[0].value);
+    await app.evaluate((id) => {
+      const api = navigator.mediaDevices;
+      const open = api.getUserMedia.bind(api);
+      api.getUserMedia = async (c) => {
+        const v = c?.video;
+        const asked = v && typeof v === 'object' && v.deviceId && typeof v.deviceId === 'object' && !Array.isArray(v.deviceId)
+          ? v.deviceId.exact : undefined;
+        if (asked === id) throw new DOMException('Could not start video source', 'NotReadableError');
+        return open(c);
+      };
+    }, broken);
+    await app.selectOption('#pick-camera', broken);
+    const shown = await waitFor(app, () => {
+      const e = document.getElementById('devices-error');
+      return e && !e.hidden && e.textContent;
+    }, { what: 'the failed switch shown' });
+    assert.match(String(shown), /Couldn't switch to that device.*Could not start video source/);
+    assert.equal(await app.$eval('#pick-camera', (s) => /** @type {HTMLSelectElement} */ (s).value), camera);
+    assert.equal((await app.evaluate(() => /** @type {any} */ (window).fakeApp.settings)).camera, camera);
     await app.getByRole('button', { name: 'Done' }).click();
     await app.getByRole('button', { name: 'Leave', exact: true }).click();
     await inLobby(app, 'back in the lobby');
