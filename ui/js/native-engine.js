@@ -493,7 +493,8 @@ export class NativePeerConnection extends EventTarget {
       receiver: { track: { kind } },
       sender: {
         track: null,
-        /** The engine sends its own capture; camera and microphone follow Engine.setSending. */
+        /** The engine sends its own capture to every peer: camera and microphone follow
+         * Engine.setSending, the device picked follows getUserMedia's deviceId (NativeDevices). */
         replaceTrack: async () => {},
         setStreams: () => {},
       },

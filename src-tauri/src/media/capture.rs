@@ -115,8 +115,9 @@ impl Capture {
         };
         for (kind, device) in [(Kind::Video, video), (Kind::Audio, audio)] {
             let Some(device) = device else { continue };
-            let (branch, _) = capture.build(kind, &device, 0, true)?;
+            let (mut branch, _) = capture.build(kind, &device, 0, true)?;
             branch.pipeline.set_state(gst::State::Playing).map_err(|e| Error::Device(format!("{device}: {e}")))?;
+            resolve(&mut branch);
             *lock(capture.slot(kind)) = Some(branch);
         }
         Ok(capture)
@@ -333,11 +334,7 @@ impl Capture {
 
     /// `branch` takes over its kind; the old one stops.
     async fn install(&self, kind: Kind, mut branch: Branch) {
-        if branch.device == "auto" {
-            if let Some(id) = resolved(&branch.pipeline) {
-                branch.device = id;
-            }
-        }
+        resolve(&mut branch);
         tracing::info!(device = %branch.device, "capture switched");
         let new_live = branch.live.clone();
         let old = lock(self.slot(kind)).replace(branch);
@@ -375,11 +372,16 @@ async fn stop(branch: Branch) {
     let _ = tokio::task::spawn_blocking(move || pipeline.set_state(gst::State::Null)).await;
 }
 
-/// The device an `autovideosrc`/`autoaudiosrc` picked, as a device string.
-fn resolved(pipeline: &gst::Pipeline) -> Option<String> {
-    let src = pipeline.by_name("src")?;
-    let bin = src.downcast::<gst::Bin>().ok()?;
-    bin.iterate_recurse().into_iter().flatten().find_map(|e| devices::id_of(&e))
+/// `auto` becomes the device `autovideosrc`/`autoaudiosrc` opened, where
+/// GStreamer says, so the picker shows it and picking it again is no switch.
+fn resolve(branch: &mut Branch) {
+    if branch.device != "auto" {
+        return;
+    }
+    let bin = branch.pipeline.by_name("src").and_then(|e| e.downcast::<gst::Bin>().ok());
+    if let Some(id) = bin.and_then(|b| b.iterate_recurse().into_iter().flatten().find_map(|e| devices::id_of(&e))) {
+        branch.device = id;
+    }
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
