@@ -51,6 +51,8 @@ import { MediaError } from './media.js';
  * @property {ChatMessage} chat
  * @property {LocalView} local
  * @property {Member[]} roster          who else is in the room, as the host says
+ * @property {{ id: string, name: string, message: string }} problem  a peer's connection refused
+ *   a signal or its engine failed; the call goes on
  */
 
 /**
@@ -448,6 +450,7 @@ export class Call extends Emitter {
       this.emit('peer', this.#view(e));
     });
     p.on('data', (m) => { if (current()) this.#onApp(e, m, true); });
+    p.on('problem', (message) => { if (current()) this.emit('problem', { id: e.id, name: e.name, message }); });
     this.emit('peer', this.#view(e));
     return e;
   }

@@ -183,6 +183,17 @@ async function main() {
     renderChip();
   });
   call.on('roster', () => renderChip());
+  // One notice per peer and message a few seconds: a failing engine may
+  // report the same thing for every packet.
+  /** @type {Map<string, number>} */
+  const problemsShown = new Map();
+  call.on('problem', ({ id, name, message }) => {
+    const key = `${id} ${message}`;
+    const now = Date.now();
+    if ((problemsShown.get(key) ?? 0) > now - 10_000) return;
+    problemsShown.set(key, now);
+    toast(t('toast.peerProblem', { name: name || t('tile.someone'), message }), 8000);
+  });
   call.on('chat', (m) => chat.add(m));
   call.on('socket', (s) => {
     if (s.state === 'open') banner.hide();

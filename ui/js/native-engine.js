@@ -562,6 +562,7 @@ export class NativePeerConnection extends EventTarget {
         break;
       case 'error':
         console.warn('lancall: native engine:', m.message);
+        this.dispatchEvent(event('engineerror', { message: String(m.message ?? '') }));
         break;
       default:
         // negotiationneeded comes from our own bookkeeping (see #queueNegotiation);

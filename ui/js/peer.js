@@ -22,6 +22,8 @@ import { shortAuthString } from './sas.js';
  * @property {any} data             an app message from the data channel
  * @property {boolean} channel      the data channel opened (true) or closed (false)
  * @property {string} sas           the short authentication string changed (sas.js)
+ * @property {string} problem       a signal from the other side could not be applied, an offer
+ *   could not be made, or the native engine failed for this peer; the call goes on
  */
 
 const KINDS = /** @type {const} */ (['audio', 'video']);
@@ -129,6 +131,11 @@ export class Peer extends Emitter {
     });
     pc.addEventListener('datachannel', (e) => this.#bind(/** @type {RTCDataChannelEvent} */ (e).channel));
     pc.addEventListener('connectionstatechange', () => this.emit('state', pc.connectionState));
+    // The native engine's own failures (ui/js/native-engine.js); a browser's
+    // RTCPeerConnection never sends this.
+    pc.addEventListener('engineerror', (e) => {
+      if (!this.#closed) this.emit('problem', String(/** @type {any} */ (e).message ?? 'engine error'));
+    });
     pc.addEventListener('signalingstatechange', () => this.#updateSas());
     pc.addEventListener('iceconnectionstatechange', () => this.#watchIce());
     if (initiator) this.#claim();
@@ -147,7 +154,9 @@ export class Peer extends Emitter {
    */
   receive(kind, value) {
     this.#queue = this.#queue.then(() => this.#handle(kind, value)).catch((e) => {
-      if (!this.#closed) console.warn(`lancall: signal from ${this.id} failed`, e);
+      if (this.#closed) return;
+      console.warn(`lancall: signal from ${this.id} failed`, e);
+      this.emit('problem', describe(e));
     });
     return this.#queue;
   }
@@ -236,6 +245,7 @@ export class Peer extends Emitter {
       await this.pc.setLocalDescription(offer);
     } catch (e) {
       console.warn(`lancall: offer to ${this.id} failed`, e);
+      if (!this.#closed) this.emit('problem', describe(e));
     } finally {
       this.#makingOffer = false;
     }
@@ -317,4 +327,14 @@ export class Peer extends Emitter {
       }
     });
   }
+}
+
+/**
+ * Words for an error from RTCPeerConnection or the engine, short enough
+ * for a notice.
+ * @param {unknown} e
+ */
+function describe(e) {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
