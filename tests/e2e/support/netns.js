@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM } from './browser.js';
 
-/** @typedef {{ name: string, ip: string, exec: (cmd: string, args: string[], o?: import('node:child_process').SpawnOptions) => import('node:child_process').ChildProcess }} Host */
+/** @typedef {{ name: string, ip: string, link: string, exec: (cmd: string, args: string[], o?: import('node:child_process').SpawnOptions) => import('node:child_process').ChildProcess }} Host */
 
 /** @param {string[]} args */
 const ip = (args) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -65,6 +65,8 @@ export function makeLan() {
   const host = (i) => ({
     name: names[i],
     ip: ips[i],
+    /** Its end of the veth (in its namespace). */
+    link: links[i],
     exec: (cmd, args, o = {}) => spawn('ip', ['netns', 'exec', names[i], cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...o }),
   });
   return { a: host(0), b: host(1), remove };

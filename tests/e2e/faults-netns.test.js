@@ -1,0 +1,219 @@
+// The host's network going down and up, on two real network hosts (network
+// namespaces joined by a veth pair, made and removed here; nothing outside
+// them is ever contacted). `lancall serve` runs on host A, Ann's Chromium on
+// A beside it (through loopback), Ben's Chromium on host B; their media goes
+// over the veth. The test takes A's end of the veth down, as a pulled cable
+// or a Wi-Fi drop would, and brings it back:
+//
+// - a short outage (shorter than the idle timeout and the resume grace):
+//   both tiles say "Reconnecting…" meanwhile, then the call goes on as it
+//   was: the same peer ids, the same tiles, video decoding again. (The
+//   sockets to the host are silent but survive: TCP retransmits once the
+//   link is back, so nobody is shown the host banner.)
+// - a long outage (past them): the host tells Ann that Ben lost his
+//   connection and she sees it; when the link is back Ben is told the host
+//   was lost, rejoins on his own as a new peer, and they see each other again.
+//
+// Needs root (namespaces). Without it the test skips and says why; CI runs
+// as root, so there it always runs.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { launch, waitFor } from './support/browser.js';
+import { LANCALL_BIN } from './support/server.js';
+import { joinCall, openClient, remoteTiles, waitForRemoteVideo, waitUntil } from './support/call.js';
+import { chromiumIn, makeLan, netnsUnavailable } from './support/netns.js';
+
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('node:child_process').ChildProcess} ChildProcess */
+
+const why = netnsUnavailable();
+if (why) console.log(`network fault test skipped: ${why}`);
+
+/**
+ * The host's timeouts, near its defaults (idle 30 s, grace 15 s) but short
+ * enough for the long outage to fit a test. Pings every second keep data in
+ * flight, so TCP's retransmission back-off brings a socket back within a few
+ * seconds of the link.
+ */
+const IDLE_S = 16;
+const SERVER_FLAGS = ['--ping-interval', '1', '--idle-timeout', String(IDLE_S), '--resume-grace', String(IDLE_S)];
+/** Chromium calls a connection that hears nothing "disconnected" after about 5 s. */
+const SHORT_OUTAGE_MS = 8_000;
+const LONG_OUTAGE_MS = (IDLE_S + 6) * 1000;
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start recording, in the page, every state its remote tiles and the host
+ * banner show (sampled every 100 ms); `seen(page)` reads the record.
+ * @param {Page} page
+ */
+async function recordStates(page) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    clearInterval(w.__faultTimer);
+    const t0 = Date.now();
+    /** @type {string[]} */
+    const seen = [];
+    w.__faultSeen = seen;
+    w.__faultLog = [];
+    // Toasts already on screen are from before.
+    for (const toast of document.querySelectorAll('.toast')) toast.setAttribute('data-fault-old', '');
+    const note = (/** @type {string} */ s) => {
+      if (!seen.includes(s)) seen.push(s);
+      if (w.__faultLog.at(-1)?.[1] !== s) w.__faultLog.push([Date.now() - t0, s]);
+    };
+    w.__faultTimer = setInterval(() => {
+      for (const tile of document.querySelectorAll('.tile:not(.local)')) note(`tile:${/** @type {HTMLElement} */ (tile).dataset.state}`);
+      const banner = document.getElementById('banner');
+      if (banner && !banner.hidden) {
+        const text = (document.getElementById('banner-text')?.textContent ?? '').replace(/\d+/g, 'N');
+        const buttons = [...banner.querySelectorAll('button')].map((b) => b.textContent).join(', ');
+        note(`banner:${text} [${buttons}]`);
+      }
+      for (const toast of document.querySelectorAll('.toast:not([data-fault-old])')) note(`toast:${toast.textContent}`);
+    }, 100);
+  });
+}
+
+/** @param {Page} page @returns {Promise<string[]>} */
+const seen = (page) => page.evaluate(() => /** @type {any} */ (window).__faultSeen ?? []);
+
+/** What the page showed, when (ms since recording began). @param {Page} page */
+const timeline = async (page) => (await page.evaluate(() => /** @type {any} */ (window).__faultLog ?? []))
+  .map((/** @type {[number, string]} */ [t, s]) => `${t}: ${s}`).join(' | ');
+
+describe('the host\'s network goes down and up (network namespaces)', { skip: why ?? false }, () => {
+  /** @type {ReturnType<typeof makeLan>} */ let lan;
+  /** @type {ChildProcess} */ let server;
+  /** @type {{ close(): Promise<void> }[]} */ const browsers = [];
+  /** @type {{ remove(): Promise<void> }[]} */ const wrappers = [];
+  /** @type {Page} */ let ann;
+  /** @type {Page} */ let ben;
+  let log = '';
+
+  /** Take host A's end of the veth down for `ms`, then up again. */
+  async function outage(/** @type {number} */ ms) {
+    const ip = (/** @type {string} */ state) => execFileSync('ip', ['-n', lan.a.name, 'link', 'set', lan.a.link, state]);
+    ip('down');
+    try {
+      await sleep(ms);
+    } finally {
+      ip('up');
+    }
+  }
+
+  before(async () => {
+    lan = makeLan();
+    server = lan.a.exec(LANCALL_BIN, ['serve', '--bind', '0.0.0.0', '--port', '0', ...SERVER_FLAGS],
+      { env: { ...process.env, RUST_LOG: 'warn' } });
+    server.stderr?.on('data', (d) => { log += d; });
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no banner in 15 s:\n${log}`)), 15_000);
+      server.stdout?.on('data', (d) => {
+        out += d;
+        const m = out.match(/ws:\/\/[^\s/]+:(\d+)\/ws/);
+        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      });
+      server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`lancall serve exited (${code}):\n${log}`)); });
+    });
+    // Ann beside the server (loopback is a secure origin); Ben on the other
+    // host, over plain http, which Chromium is told to treat as secure so
+    // the page may open the camera (as it would over the host's https).
+    const urls = { ann: `http://127.0.0.1:${port}/`, ben: `http://${lan.a.ip}:${port}/` };
+    const pages = [];
+    for (const [who, host, url] of /** @type {const} */ ([['ann', lan.a, urls.ann], ['ben', lan.b, urls.ben]])) {
+      const wrapper = await chromiumIn(host);
+      wrappers.push(wrapper);
+      const browser = await launch({ executable: wrapper.path, args: [`--unsafely-treat-insecure-origin-as-secure=${url.slice(0, -1)}`] });
+      browsers.push(browser);
+      const page = await openClient(browser, { url }, who);
+      await joinCall(page, { url }, { name: who === 'ann' ? 'Ann' : 'Ben', room: 'faults' });
+      pages.push(page);
+    }
+    [ann, ben] = pages;
+    await waitForRemoteVideo(ann, 1, { what: "Ann seeing Ben" });
+    await waitForRemoteVideo(ben, 1, { what: "Ben seeing Ann" });
+    // The media goes host to host, over the veth the test will cut.
+    const stats = await ben.evaluate(() => window.lancall.stats());
+    assert.equal(stats[0]?.candidateType, 'host');
+  });
+
+  after(async () => {
+    for (const b of browsers) await b.close();
+    for (const w of wrappers) await w.remove();
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    lan?.remove();
+  });
+
+  it(`a ${SHORT_OUTAGE_MS / 1000} s outage: both show "Reconnecting…", then the call goes on with the same peers`, async () => {
+    const ids = [await ann.evaluate(() => window.lancall.myId()), await ben.evaluate(() => window.lancall.myId())];
+    for (const page of [ann, ben]) {
+      await page.$eval('.tile:not(.local)', (e) => { e.setAttribute('data-test-mark', 'before'); });
+      await recordStates(page);
+    }
+    const started = Date.now();
+    await outage(SHORT_OUTAGE_MS);
+    for (const [who, page] of /** @type {[string, Page][]} */ ([['Ann', ann], ['Ben', ben]])) {
+      await waitFor(page, () => document.querySelector('.tile:not(.local)')?.getAttribute('data-state') === 'connected',
+        { what: `${who}'s tile connected again`, timeout: 20_000 });
+    }
+    await waitForRemoteVideo(ann, 1, { what: "Ann's video after the outage" });
+    await waitForRemoteVideo(ben, 1, { what: "Ben's video after the outage" });
+    console.log(`short outage: call back ${Date.now() - started} ms after the link went down`);
+    for (const [who, page] of /** @type {[string, Page][]} */ ([['Ann', ann], ['Ben', ben]])) {
+      const states = await seen(page);
+      console.log(`${who} showed: ${await timeline(page)}`);
+      assert.ok(states.includes('tile:reconnecting'), `${who}'s tile said "Reconnecting…" during the outage: ${states}`);
+      assert.ok(!states.some((s) => s.startsWith('toast:')), `nobody was said to leave: ${states}`);
+    }
+    // Resumed, not rebuilt: the same ids, the same tiles, the same connection.
+    assert.deepEqual([await ann.evaluate(() => window.lancall.myId()), await ben.evaluate(() => window.lancall.myId())], ids);
+    assert.deepEqual(await remoteTiles(ann), [ids[1]]);
+    assert.deepEqual(await remoteTiles(ben), [ids[0]]);
+    for (const page of [ann, ben]) {
+      assert.equal(await page.$eval('.tile:not(.local)', (e) => e.getAttribute('data-test-mark')), 'before');
+    }
+  });
+
+  it(`a ${LONG_OUTAGE_MS / 1000} s outage: Ann is told Ben lost his connection; Ben is told the host was lost, and rejoins`, async () => {
+    const benBefore = await ben.evaluate(() => window.lancall.myId());
+    for (const page of [ann, ben]) await recordStates(page);
+    const started = Date.now();
+    const down = outage(LONG_OUTAGE_MS);
+    try {
+      // Past the idle timeout the host gives up on Ben and tells Ann.
+      await waitFor(ann, () => document.querySelectorAll('.tile:not(.local)').length === 0,
+        { what: "Ann's tile of Ben gone", timeout: (IDLE_S + 4) * 1000 });
+      console.log(`long outage: Ann told after ${Date.now() - started} ms`);
+      await waitUntil(ann, () => /** @type {any} */ (window).__faultSeen, (s) => s.includes('toast:Ben lost their connection'),
+        { what: 'Ann told that Ben lost his connection', timeout: 2000 });
+      assert.equal(await ann.evaluate(() => window.lancall.phase()), 'in-call', 'Ann stays in the call');
+    } finally {
+      await down;
+    }
+    // The link is back: Ben learns his host connection was lost (a banner
+    // with "Retry now" and "Leave"), rejoins as a new peer, and the two call again.
+    await waitUntil(ben, () => window.lancall.myId(), (id) => Boolean(id) && id !== benBefore,
+      { what: 'Ben back in the room with a new id', timeout: 30_000 });
+    const benSaw = await seen(ben);
+    console.log(`Ann showed: ${await timeline(ann)}`);
+    console.log(`Ben showed: ${await timeline(ben)}`);
+    assert.ok(benSaw.includes('tile:reconnecting'), `Ben's tile of Ann said "Reconnecting…": ${benSaw}`);
+    assert.ok(benSaw.some((s) => s.startsWith('banner:Lost the connection to the host') && s.endsWith('[Retry now, Leave]')),
+      `Ben was told the host was lost, with a way out: ${benSaw}`);
+    await waitForRemoteVideo(ann, 1, { what: "Ann seeing Ben again" });
+    await waitForRemoteVideo(ben, 1, { what: "Ben seeing Ann again" });
+    assert.deepEqual(await remoteTiles(ann), [await ben.evaluate(() => window.lancall.myId())]);
+    console.log(`long outage: call back ${Date.now() - started} ms after the link went down`);
+  });
+});
