@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 
-use crate::support::{close_code, http_get, join, Running};
+use crate::support::{close_frame, http_get, join, Running};
 
 /// A private X display for the test, on a display number Xvfb picks.
 pub(crate) struct Xvfb {
@@ -64,7 +64,8 @@ impl Fd3 for Command {
 }
 
 /// `lancall host` opens its window, serves the client and signaling
-/// in-process, and quitting (SIGTERM) closes a connected peer with 1001.
+/// in-process, and quitting (SIGTERM) closes a connected peer with 1001,
+/// saying the host ended the call.
 #[tokio::test]
 async fn app_window_hosts_and_quits_gracefully() {
     let Some(x) = Xvfb::start() else {
@@ -82,6 +83,7 @@ async fn app_window_hosts_and_quits_gracefully() {
     assert!(health.contains(r#""peers":1"#) || health.contains(r#""peers":2"#), "{health}");
     let status = app.terminate();
     assert!(status.success(), "exit status {status:?}");
-    assert_eq!(close_code(&mut peer).await, 1001);
+    // The app is not coming back: its guests are told the call ended.
+    assert_eq!(close_frame(&mut peer).await, (1001, "host ended the call".to_owned()));
     let _ = std::fs::remove_dir_all(config);
 }

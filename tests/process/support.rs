@@ -96,10 +96,18 @@ pub async fn join(url: &str, user: &str, room: &str) -> tokio_tungstenite::WebSo
 pub async fn close_code(
     ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
 ) -> u16 {
+    close_frame(ws).await.0
+}
+
+/// Wait for the close frame and return its code and reason (1006 and no
+/// reason when the socket ends without one).
+pub async fn close_frame(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) -> (u16, String) {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("closed in time") {
-            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
-            Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return 1006,
+            Some(Ok(Message::Close(Some(frame)))) => return (u16::from(frame.code), frame.reason.to_string()),
+            Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return (1006, String::new()),
             Some(Ok(_)) => continue,
         }
     }

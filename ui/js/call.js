@@ -30,7 +30,7 @@ import { MediaError } from './media.js';
  * @typedef {import('./signaling.js').Relayed} Relayed
  * @typedef {import('./peer.js').SignalKind} SignalKind
  *
- * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'unreachable' | 'rejected' | 'in-call'} Phase
+ * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'unreachable' | 'rejected' | 'in-call' | 'ended'} Phase
  * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string }} PhaseChange
  * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
  * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
@@ -185,6 +185,22 @@ export class Call extends Emitter {
   /** Leave the room, close every connection, stop the camera. */
   leave() {
     if (this.phase === 'idle') return;
+    this.#close();
+    this.#setPhase({ phase: 'idle' });
+  }
+
+  /**
+   * The host ended the call (it quit or stopped hosting): close everything
+   * as on leaving, and say so. The connections to the others go too: the
+   * call was the host's, and nobody could join it or rejoin any more.
+   */
+  #end() {
+    if (this.phase === 'idle' || this.phase === 'ended') return;
+    this.#close();
+    this.#setPhase({ phase: 'ended' });
+  }
+
+  #close() {
     this.#signaling?.leave();
     this.#teardownSignaling();
     for (const e of [...this.#entries.values()]) this.#drop(e, 'left', false);
@@ -196,7 +212,6 @@ export class Call extends Emitter {
     this.#seenChat.clear();
     this.media.close();
     this.myId = '';
-    this.#setPhase({ phase: 'idle' });
   }
 
   /** @param {boolean} on */
@@ -271,6 +286,7 @@ export class Call extends Emitter {
     this.#unsubscribe = [
       s.on('state', (c) => { if (this.phase === 'in-call') this.emit('socket', c); }),
       s.on('unreachable', () => { if (this.phase === 'connecting') this.#setPhase({ phase: 'unreachable' }); }),
+      s.on('ended', () => this.#end()),
       s.on('welcome', (w) => this.#onWelcome(w)),
       s.on('join', (n) => this.#onJoin(n.peer_id, n.user_id)),
       s.on('exit_room', (n) => this.#onExit(n.peer_id, n.user_id, n.reason)),

@@ -150,7 +150,7 @@ async function main() {
   call.on('phase', (p) => {
     phase = p;
     desktop?.onPhase(p.phase);
-    if (p.phase === 'idle') {
+    if (p.phase === 'idle' || p.phase === 'ended') {
       grid.clear();
       chat.clear();
       banner.hide();
@@ -282,6 +282,15 @@ async function main() {
         break;
       case 'rejected':
         renderRejected(p, back);
+        break;
+      case 'ended':
+        gate.show({
+          tone: 'info', icon: 'leave', title: t('gate.endedTitle'), text: t('gate.endedText', { host }),
+          actions: [
+            { label: t('gate.backToLobby'), kind: 'primary', run: () => call.leave() },
+            { label: t('gate.joinAgain'), kind: 'ghost', run: () => call.retryMedia() },
+          ],
+        });
         break;
       default:
         break;

@@ -33,7 +33,16 @@ export const PROTOCOL_VERSION = 1;
  * @property {{ peer_id: string }} peer_resumed
  * @property {ServerError} error
  * @property {{ code: number }} unreachable  the first connection failed
+ * @property {{ reason: string }} ended    the host ended the call (it quit or stopped
+ *   hosting) and is not coming back: nothing reconnects
  */
+
+/**
+ * What a host says when it goes (close 1001) and its calls go with it: the
+ * app hosting them quit or stopped hosting (docs/protocol.md, close codes).
+ * Any other 1001 is a server that may come back, and we keep trying.
+ */
+const CALL_ENDED = 'host ended the call';
 
 /** Errors after which joining again cannot help; we stop reconnecting. */
 const FINAL_JOIN_ERRORS = new Set(['room_full', 'passcode_required', 'wrong_passcode', 'too_many_attempts', 'bad_room_id', 'bad_user_id', 'server_full']);
@@ -148,8 +157,18 @@ export class Signaling extends Emitter {
       if (this.#ws !== ws) return;
       this.#ws = null;
       this.#joined = false;
-      this.#lost(e.code);
+      if (e.code === 1001 && e.reason === CALL_ENDED) this.#ended(e.reason);
+      else this.#lost(e.code);
     };
+  }
+
+  /** @param {string} reason */
+  #ended(reason) {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    this.#setState({ state: 'closed', code: 1001 });
+    this.emit('ended', { reason });
   }
 
   /** @param {number} code */

@@ -43,7 +43,10 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
         }
     };
     let options = HostOptions { tls_dir: crate::signal::tls::default_dir(), advertise: mdns_allowed() };
-    let hosting = Hosting::with_options(port, crate::signal::Config::default(), options);
+    // The app's calls end when it quits or stops hosting: its guests are
+    // told so instead of waiting for it to come back.
+    let config = crate::signal::Config { shutdown_ends_calls: true, ..crate::signal::Config::default() };
+    let hosting = Hosting::with_options(port, config, options);
     if let Launch::Host { room, name } = &launch {
         // Before the window, so a port problem is said on the command line
         // and the client finds the server ready.

@@ -46,6 +46,12 @@ pub struct Config {
     pub request_head_timeout: Duration,
     /// How long shutdown waits for sockets to close after telling them.
     pub shutdown_grace: Duration,
+    /// Whether stopping this server ends its calls. The app's server stops
+    /// because its person quit or stopped hosting, and nobody is coming back
+    /// to it; a headless `lancall serve` is more likely being restarted, and
+    /// its peers keep their calls and reconnect. Peers read which in the
+    /// close frame's reason (docs/protocol.md, close codes).
+    pub shutdown_ends_calls: bool,
     /// Origins allowed besides the built-in ones (see [`super::origin`]).
     /// `*` allows any.
     pub allowed_origins: Vec<String>,
@@ -72,6 +78,7 @@ impl Default for Config {
             passcode_refill: Duration::from_secs(30),
             request_head_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(3),
+            shutdown_ends_calls: false,
             allowed_origins: Vec::new(),
             tls: None,
         }

@@ -17,6 +17,7 @@ use tokio::time::{interval, timeout, MissedTickBehavior};
 use super::protocol::{self, ClientMessage, Join, LeaveReason, ProtocolError, Relay, ServerMessage};
 use super::ratelimit::TokenBucket;
 use super::room::{Attached, JoinError, Kick, Mailbox};
+use super::config::Config;
 use super::server::{ConnectionSlot, Shared};
 
 /// Close codes, RFC 6455 §7.4.1.
@@ -26,6 +27,12 @@ pub mod close {
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
     pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The reason with 1001 when the server is stopping and may come back:
+    /// peers keep their calls and reconnect.
+    pub const SHUTTING_DOWN: &str = "server shutting down";
+    /// The reason with 1001 when stopping ends the calls (the app hosting
+    /// them quit or stopped hosting): peers should not wait for it.
+    pub const CALL_ENDED: &str = "host ended the call";
 }
 
 /// Replies to this connection itself (errors) that wait for the writer.
@@ -51,15 +58,16 @@ enum End {
 }
 
 impl End {
-    fn close_frame(self, max_frame: usize) -> Option<CloseFrame> {
+    fn close_frame(self, config: &Config) -> Option<CloseFrame> {
         let (code, reason) = match self {
             End::Closed => return None,
-            End::TooBig => (close::TOO_BIG, format!("message too big: the limit is {max_frame} bytes")),
+            End::TooBig => (close::TOO_BIG, format!("message too big: the limit is {} bytes", config.max_frame_bytes)),
             End::Idle => (close::NORMAL, "idle timeout: no frames received".to_owned()),
             End::Kicked(Kick::Slow) => (close::POLICY, "too slow: outbound queue full".to_owned()),
             End::Kicked(Kick::Replaced) => (close::NORMAL, "resumed on another connection".to_owned()),
             End::TooManyPasscodes => (close::POLICY, "too many wrong passcodes".to_owned()),
-            End::Shutdown => (close::GOING_AWAY, "server shutting down".to_owned()),
+            End::Shutdown if config.shutdown_ends_calls => (close::GOING_AWAY, close::CALL_ENDED.to_owned()),
+            End::Shutdown => (close::GOING_AWAY, close::SHUTTING_DOWN.to_owned()),
         };
         Some(CloseFrame { code, reason: reason.into() })
     }
@@ -78,6 +86,7 @@ pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot
         mailbox_rx,
         closing_rx,
         shared.shutdown.clone(),
+        End::Shutdown.close_frame(&shared.config),
         shared.config.ping_interval,
     ));
     let mut reader = Reader {
@@ -97,7 +106,7 @@ pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot
     };
     reader.finish(end);
     if !writer_done {
-        closing.send_replace(end.close_frame(reader.shared.config.max_frame_bytes));
+        closing.send_replace(end.close_frame(&reader.shared.config));
         if timeout(CLOSE_FLUSH, &mut writer).await.is_err() {
             writer.abort();
         }
@@ -314,6 +323,7 @@ async fn write_loop(
     mut mailbox: watch::Receiver<Option<Mailbox>>,
     mut closing: watch::Receiver<Option<CloseFrame>>,
     shutdown: tokio_util::sync::CancellationToken,
+    farewell: Option<CloseFrame>,
     ping_every: Duration,
 ) {
     let mut ping = interval(ping_every);
@@ -340,8 +350,7 @@ async fn write_loop(
                     return;
                 }
                 _ = shutdown.cancelled() => {
-                    let frame = End::Shutdown.close_frame(0);
-                    let _ = sink.send(Message::Close(frame)).await;
+                    let _ = sink.send(Message::Close(farewell)).await;
                     return;
                 }
                 Some(text) = replies.recv() => Message::Text(text),
