@@ -33,10 +33,10 @@ if (why) console.log(`network fault test skipped: ${why}`);
 /**
  * The host's timeouts, near its defaults (idle 30 s, grace 15 s) but short
  * enough for the long outage to fit a test. Pings every second keep data in
- * flight, so TCP's retransmission back-off brings a socket back within a few
- * seconds of the link.
+ * flight, so TCP's retransmission back-off (0.2 s doubling) brings a socket
+ * back at worst 12.6 s after the short outage began: under the idle timeout.
  */
-const IDLE_S = 16;
+const IDLE_S = 20;
 const SERVER_FLAGS = ['--ping-interval', '1', '--idle-timeout', String(IDLE_S), '--resume-grace', String(IDLE_S)];
 /** Chromium calls a connection that hears nothing "disconnected" after about 5 s. */
 const SHORT_OUTAGE_MS = 8_000;
