@@ -39,6 +39,10 @@ pub fn check_text(text: &str, max_id_chars: usize) {
             let t = text.trim();
             assert!(t == "pong" || t == "\"pong\"", "pong from {text:?}");
         }
+        Ok(ClientMessage::Ping) => {
+            let t = text.trim();
+            assert!(t == "ping" || t == "\"ping\"", "ping from {text:?}");
+        }
         Ok(ClientMessage::Exit) => {}
         Ok(ClientMessage::Join(join)) => check_join(&join, max_id_chars),
         Ok(ClientMessage::Relay(relay)) => check_relay(&relay, max_id_chars),

@@ -179,7 +179,7 @@ impl World {
     /// A text frame, decoded and acted on as the connection's reader does.
     fn on_text(&mut self, client: usize, text: &str) {
         match protocol::parse(text, MAX_ID_CHARS) {
-            Err(_) | Ok(ClientMessage::Pong) => {}
+            Err(_) | Ok(ClientMessage::Pong | ClientMessage::Ping) => {}
             Ok(ClientMessage::Exit) => self.exit(client),
             Ok(ClientMessage::Join(join)) => self.join(client, &join),
             Ok(ClientMessage::Relay(relay)) => self.relay(client, &relay),

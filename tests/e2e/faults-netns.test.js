@@ -40,7 +40,9 @@ const IDLE_S = 20;
 const SERVER_FLAGS = ['--ping-interval', '1', '--idle-timeout', String(IDLE_S), '--resume-grace', String(IDLE_S)];
 /** Chromium calls a connection that hears nothing "disconnected" after about 5 s. */
 const SHORT_OUTAGE_MS = 8_000;
-const LONG_OUTAGE_MS = (IDLE_S + 6) * 1000;
+// Long enough for the page's own heartbeat (ui/js/signaling.js: a "ping"
+// every 5 s, given up after 20 s unheard) to notice while the link is down.
+const LONG_OUTAGE_MS = (IDLE_S + 10) * 1000;
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -198,6 +200,12 @@ describe('the host\'s network goes down and up (network namespaces)', { skip: wh
       await waitUntil(ann, () => /** @type {any} */ (window).__faultSeen, (s) => s.includes('toast:Ben lost their connection'),
         { what: 'Ann told that Ben lost his connection', timeout: 2000 });
       assert.equal(await ann.evaluate(() => window.lancall.phase()), 'in-call', 'Ann stays in the call');
+      // Ben's page hears nothing from the host either, and says so while
+      // the cable is still out: its heartbeat goes unanswered.
+      await waitUntil(ben, () => /** @type {any} */ (window).__faultSeen,
+        (s) => s.some((/** @type {string} */ x) => x.startsWith('banner:Lost the connection to the host')),
+        { what: 'Ben shown the host banner while the link is down', timeout: Math.max(1000, LONG_OUTAGE_MS - (Date.now() - started) - 1000) });
+      console.log(`long outage: Ben shown the banner after ${Date.now() - started} ms`);
     } finally {
       await down;
     }

@@ -120,3 +120,23 @@ async fn slow_reader_does_not_stall_the_room() {
     assert_eq!(got.load(Ordering::SeqCst), TOTAL);
     server.wait_until("the stuck peer is gone", |s| s.stats().peers == 2).await;
 }
+
+/// A client may ask whether the server still hears it (a browser cannot see
+/// WebSocket pings): the JSON string "ping" is answered "pong" to it alone,
+/// in a room or not, and the room hears nothing of it.
+#[tokio::test]
+async fn text_ping_is_answered_pong() {
+    let server = TestServer::start().await;
+    let mut lone = server.client().await;
+    lone.send(serde_json::json!("ping")).await;
+    let reply = lone.next_text(Duration::from_secs(2)).await;
+    assert!(matches!(reply.as_ref(), Some(Ok(t)) if t == "\"pong\""), "{reply:?}");
+
+    let (mut a, _) = server.joined("a", "r").await;
+    let (mut b, _) = server.joined("b", "r").await;
+    a.expect("join").await;
+    b.send(serde_json::json!("ping")).await;
+    let reply = b.next_text(Duration::from_secs(2)).await;
+    assert!(matches!(reply.as_ref(), Some(Ok(t)) if t == "\"pong\""), "{reply:?}");
+    assert!(a.next_text(Duration::from_millis(300)).await.is_none(), "the room hears nothing");
+}

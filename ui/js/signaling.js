@@ -60,6 +60,10 @@ export class Signaling extends Emitter {
   #stopped = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
+  /** @type {ReturnType<typeof setInterval> | undefined} */
+  #beat;
+  /** When the open socket last brought us anything (Date.now()). */
+  #heardAt = 0;
   /** Relays made while the socket was down, sent if we resume. @type {string[]} */
   #outbox = [];
   /** @type {SocketState} */
@@ -67,9 +71,13 @@ export class Signaling extends Emitter {
 
   /**
    * @param {string} url  ws:// or wss:// address of the host's /ws
-   * @param {{ minDelay?: number, maxDelay?: number, connectTimeout?: number, WebSocketImpl?: typeof WebSocket }} [options]
+   * @param {{ minDelay?: number, maxDelay?: number, connectTimeout?: number, heartbeat?: number, silentAfter?: number, WebSocketImpl?: typeof WebSocket }} [options]
    *   connectTimeout: how long an opening socket may stay silent; a LAN
-   *   address nobody answers can otherwise hang for minutes
+   *   address nobody answers can otherwise hang for minutes.
+   *   heartbeat, silentAfter: an open socket says "ping" every `heartbeat`
+   *   ms (the host answers "pong"); one that has heard nothing for
+   *   `silentAfter` ms is given up as lost (a pulled cable closes nothing,
+   *   and a page cannot see WebSocket pings).
    */
   constructor(url, options = {}) {
     super();
@@ -77,6 +85,8 @@ export class Signaling extends Emitter {
     this.minDelay = options.minDelay ?? 250;
     this.maxDelay = options.maxDelay ?? 5000;
     this.connectTimeout = options.connectTimeout ?? 10_000;
+    this.heartbeat = options.heartbeat ?? 5000;
+    this.silentAfter = options.silentAfter ?? 20_000;
     this.WebSocketImpl = options.WebSocketImpl ?? WebSocket;
   }
 
@@ -122,6 +132,7 @@ export class Signaling extends Emitter {
   leave() {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#beat);
     const ws = this.#ws;
     this.#ws = null;
     if (ws) {
@@ -149,17 +160,50 @@ export class Signaling extends Emitter {
       this.#attempt = 0;
       this.#everOpened = true;
       this.#setState({ state: 'open' });
+      this.#listen(ws);
       if (this.#join) this.#sendJoin();
     };
-    ws.onmessage = (e) => this.#receive(String(e.data));
+    ws.onmessage = (e) => {
+      this.#heardAt = Date.now();
+      this.#receive(String(e.data));
+    };
     ws.onclose = (e) => {
       clearTimeout(timer);
       if (this.#ws !== ws) return;
+      clearInterval(this.#beat);
       this.#ws = null;
       this.#joined = false;
       if (e.code === 1001 && e.reason === CALL_ENDED) this.#ended(e.reason);
       else this.#lost(e.code);
     };
+  }
+
+  /**
+   * Ping the host now and then; give the socket up once it has heard
+   * nothing for `silentAfter`, and reconnect (resuming our place) as if it
+   * had closed.
+   * @param {WebSocket} ws
+   */
+  #listen(ws) {
+    this.#heardAt = Date.now();
+    clearInterval(this.#beat);
+    this.#beat = setInterval(() => {
+      if (this.#ws !== ws) {
+        clearInterval(this.#beat);
+        return;
+      }
+      if (Date.now() - this.#heardAt <= this.silentAfter) {
+        ws.send(JSON.stringify('ping'));
+        return;
+      }
+      clearInterval(this.#beat);
+      this.#ws = null;
+      this.#joined = false;
+      ws.onclose = null;
+      ws.onmessage = null;
+      try { ws.close(4000, 'silent'); } catch { /* closing anyway */ }
+      this.#lost(4000);
+    }, this.heartbeat);
   }
 
   /** @param {string} reason */
@@ -202,6 +246,7 @@ export class Signaling extends Emitter {
 
   /** @param {string} text */
   #receive(text) {
+    if (text === '"pong"') return; // the answer to our heartbeat
     if (text === 'ping') {
       this.#ws?.send(JSON.stringify('pong'));
       return;

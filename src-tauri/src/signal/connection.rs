@@ -180,6 +180,12 @@ impl Reader {
                 Ok(())
             }
             Ok(ClientMessage::Pong) => Ok(()),
+            Ok(ClientMessage::Ping) => {
+                // Dropped, not queued, when the reply queue is full: the
+                // client is then hearing plenty from us anyway.
+                let _ = self.replies.try_send(Utf8Bytes::from_static("\"pong\""));
+                Ok(())
+            }
             Ok(ClientMessage::Exit) => {
                 self.exit();
                 Ok(())

@@ -21,6 +21,9 @@ pub enum ClientMessage {
     Exit,
     /// The seed page answers text pings with the JSON string "pong".
     Pong,
+    /// The JSON string "ping": a client checking that the server still
+    /// hears it (browsers cannot see WebSocket pings); answered "pong".
+    Ping,
 }
 
 /// `join {user_id, room_id}` plus lancall's optional fields.
@@ -129,6 +132,9 @@ pub fn parse(text: &str, max_id_chars: usize) -> Result<ClientMessage, ProtocolE
     let trimmed = text.trim();
     if trimmed == "\"pong\"" || trimmed == "pong" {
         return Ok(ClientMessage::Pong);
+    }
+    if trimmed == "\"ping\"" || trimmed == "ping" {
+        return Ok(ClientMessage::Ping);
     }
     let envelope: Envelope =
         serde_json::from_str(text).map_err(|e| ProtocolError::BadJson(detail(&e)))?;
@@ -383,6 +389,18 @@ mod tests {
         assert_eq!(code(r#"{"event":"join","data":{"user_id":"a\nb","room_id":"r"}}"#), "bad_user_id");
         assert_eq!(code(r#"{"event":"offer_sdp","data":{"value":1,"to":"bob"}}"#), "unknown_peer");
         assert_eq!(code(r#"[1,2]"#), "bad_json");
+    }
+
+    /// The seed's "pong" and a client's "ping", quoted or bare.
+    #[test]
+    fn ping_and_pong_words() {
+        for t in ["\"ping\"", "ping", " \"ping\" "] {
+            assert!(matches!(parse(t, 64), Ok(ClientMessage::Ping)), "{t}");
+        }
+        for t in ["\"pong\"", "pong"] {
+            assert!(matches!(parse(t, 64), Ok(ClientMessage::Pong)), "{t}");
+        }
+        assert_eq!(parse("\"pingg\"", 64).unwrap_err().code(), "bad_json");
     }
 
     /// A complaint quoting a long input full of escaped characters is cut
