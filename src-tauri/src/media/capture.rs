@@ -311,6 +311,11 @@ impl Capture {
         fan_out(&sink, &self.outputs, kind, live.clone(), waiter.clone());
         watch(&pipeline, kind, live.clone(), waiter, self.events.clone());
         let control = pipeline.by_name("control");
+        if kind == Kind::Video && device == "test:clock" {
+            if let Some(pad) = control.as_ref().and_then(|c| c.static_pad("sink")) {
+                super::stamp::install(&pad);
+            }
+        }
         Ok((Branch { pipeline, sink, control, device: device.to_owned(), live, probe }, rx))
     }
 

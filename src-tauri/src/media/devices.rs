@@ -6,7 +6,8 @@
 //! - microphone: `pulse:<source name>`, `alsa:hw:1,0`, `pipewire:<target-object>`, `auto`
 //! - test sources, for tests and machines without devices: `test:<pattern>`
 //!   (videotestsrc: `test:ball`, `test:smpte`, …) and `test:<wave>`
-//!   (audiotestsrc: `test:sine`, `test:ticks`, …)
+//!   (audiotestsrc: `test:sine`, `test:ticks`, …); `test:clock`, the ball
+//!   stamped with its capture time (`stamp`), for benchmarks, is not listed
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -109,6 +110,8 @@ pub(super) fn describe(kind: Kind, device: &str) -> Result<String> {
             let motion = if id == "ball" { " motion=sweep" } else { "" };
             format!("videotestsrc name=src is-live=true pattern={id}{motion}")
         }
+        // The moving ball with the capture time drawn in (see `stamp`).
+        (Kind::Video, "test") if id == "clock" => "videotestsrc name=src is-live=true pattern=ball motion=sweep".to_owned(),
         (Kind::Video, "auto" | "") => "autovideosrc name=src".to_owned(),
         (Kind::Audio, "pulse") => format!("pulsesrc name=src device=\"{id}\""),
         (Kind::Audio, "alsa") => format!("alsasrc name=src device=\"{id}\""),

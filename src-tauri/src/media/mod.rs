@@ -28,6 +28,7 @@ mod error;
 mod peer;
 mod playback;
 pub mod sdp;
+pub mod stamp;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
