@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Flags for `make serve`, e.g. make serve ARGS="--port 9000"
 ARGS ?=
 
-.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bench-app bundle check-bundle fuzz clean
+.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bench-media bench-app bundle check-bundle fuzz clean
 
 all: build
 
@@ -46,6 +46,11 @@ bench: deps
 bench-call: deps
 	$(CARGO) build --bin lancall
 	node bench/call-setup.mjs
+
+# A 640x480 30 fps call, the native engine to Chromium beside Chromium to
+# Chromium: set-up, CPU per call, video latency (tests/media/bench.rs).
+bench-media: deps
+	$(CARGO) test --test media -- --ignored --nocapture --exact bench::bench_media
 
 # Installable .deb and .rpm (tauri.conf.json bundle.targets) into
 # target/release/bundle/, then their sizes; `make check-bundle` installs the

@@ -84,6 +84,9 @@ pub struct Seen {
     pub key_frames: HashMap<String, (u64, Vec<u8>)>,
     /// Errors of the engine's own pipelines (capture, playback).
     pub engine_errors: Vec<String>,
+    /// Every forwarded video frame of any peer also goes here, if set (the
+    /// media benchmark decodes them).
+    pub video_tap: Option<std::sync::mpsc::Sender<media::EncodedFrame>>,
 }
 
 enum Cmd {
@@ -309,10 +312,15 @@ impl Actor {
             PeerEvent::ConnectionState(s) => {
                 self.seen.lock().unwrap().states.insert(id, s);
             }
-            PeerEvent::Video(frame) if frame.key => {
+            PeerEvent::Video(frame) => {
                 let mut seen = self.seen.lock().unwrap();
-                let slot = seen.key_frames.entry(id).or_default();
-                *slot = (slot.0 + 1, frame.data);
+                if let Some(tap) = &seen.video_tap {
+                    let _ = tap.send(frame.clone());
+                }
+                if frame.key {
+                    let slot = seen.key_frames.entry(id).or_default();
+                    *slot = (slot.0 + 1, frame.data);
+                }
             }
             PeerEvent::Message(text) => {
                 let m: Value = serde_json::from_str(&text).unwrap_or_default();
