@@ -171,7 +171,7 @@ try {
             r.video = {
               framesReceived: s.framesReceived, framesDecoded: s.framesDecoded, framesDropped: s.framesDropped,
               jitterBufferMs: s.jitterBufferEmittedCount ? (1000 * s.jitterBufferDelay) / s.jitterBufferEmittedCount : null,
-              fps: s.framesPerSecond,
+              fps: s.framesPerSecond, size: `${s.frameWidth}x${s.frameHeight}`,
             };
           }
         });
