@@ -257,12 +257,15 @@ impl Capture {
         let desc = match kind {
             Kind::Video => {
                 let f = &self.format;
+                // One encoder thread: on a busy 2-core machine two made
+                // 640x480 fall to 8-25 fps, one keeps 30 (`make bench-media`,
+                // docs/performance.md).
                 format!(
                     "{src} ! videoconvert ! videoscale ! videorate ! \
                      video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 ! \
                      valve name=control drop={off} ! queue max-size-buffers=2 leaky=downstream ! \
                      vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate={bps} keyframe-max-dist={kf} \
-                     lag-in-frames=0 threads=2 ! appsink name=sink sync=false max-buffers=8 drop=true",
+                     lag-in-frames=0 threads=1 ! appsink name=sink sync=false max-buffers=8 drop=true",
                     w = f.width,
                     h = f.height,
                     fps = f.fps,
