@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Flags for `make serve`, e.g. make serve ARGS="--port 9000"
 ARGS ?=
 
-.PHONY: all deps run serve build test test-rust test-e2e lint bench bench-call bench-media bench-app bundle check-bundle fuzz clean
+.PHONY: all deps run serve build test test-rust test-e2e lint bench soak bench-call bench-media bench-app bundle check-bundle fuzz clean
 
 all: build
 
@@ -42,6 +42,12 @@ lint: deps
 # Signaling load: lancall beside peerjs-server in one run.
 bench: deps
 	bash scripts/bench.sh
+
+# Minutes of churn (joins, relays, exits, abrupt drops) in hundreds of rooms
+# against a release server; fails on memory growth, leaked rooms or
+# connections, or a lost relay. SOAK_SECONDS (default 600) sets the length.
+soak: deps
+	bash scripts/soak.sh
 
 bench-call: deps
 	$(CARGO) build --bin lancall

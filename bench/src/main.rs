@@ -6,6 +6,7 @@
 //! It runs in a process of its own: the machine allows 20,000 open files per
 //! process, and the server holds one socket per client too.
 
+mod proc;
 mod target;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -17,6 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 
+use proc::{raise_open_file_limit, rss_kib};
 use target::Target;
 
 #[derive(Debug, Parser)]
@@ -263,31 +265,4 @@ async fn client(
     }
     // Keep reading until aborted, so in-flight messages are counted.
     let _ = reader.await;
-}
-
-/// Resident memory of a process and its descendants, KiB (a server started
-/// through a wrapper is still measured whole).
-fn rss_kib(pid: u32) -> u64 {
-    let own = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0);
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    own + children.split_whitespace().filter_map(|c| c.parse().ok()).map(rss_kib).sum::<u64>()
-}
-
-fn raise_open_file_limit() {
-    // SAFETY: plain get/setrlimit on this process.
-    unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
-    }
 }
