@@ -16,7 +16,7 @@
 // (requestVideoFrameCallback) has its stamp read back; now minus stamp is
 // the capture-to-render latency. The microphone is the fake device.
 import { createInterface } from 'node:readline';
-import { launch, waitFor } from '../tests/e2e/support/browser.js';
+import { launchDriven, waitFor } from '../tests/e2e/support/browser.js';
 import { openClient } from '../tests/e2e/support/call.js';
 
 const [url, room, name] = process.argv.slice(2);
@@ -124,16 +124,7 @@ function stampedCamera() {
     .observe(document, { childList: true, subtree: true });
 }
 
-const browser = await launch();
-let closing = false;
-const quit = async (code = 0) => {
-  if (closing) return;
-  closing = true;
-  await browser.close();
-  process.exit(code);
-};
-process.on('SIGTERM', () => quit(0));
-process.stdin.on('end', () => quit(0));
+const { browser, quit } = await launchDriven();
 
 try {
   const server = { url };

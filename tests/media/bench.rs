@@ -5,8 +5,6 @@
 //! (bench/media-peer.mjs) with a canvas as its camera that draws the time;
 //! the engine sends `test:clock`, the same code (media::stamp).
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,9 +14,10 @@ use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 use lancall::media::{self, stamp, AudioOut, Config, EncodedFrame};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::io::{AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
+use crate::support::chromium::spawn_driver;
 use crate::support::{NativeCaller, TestServer};
 
 /// Joins timed per kind of call.
@@ -220,20 +219,8 @@ struct Page {
 
 impl Page {
     async fn open(page_url: &str, room: &str, name: &str) -> Page {
-        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("node")
-            .arg(repo.join("bench/media-peer.mjs"))
-            .args([page_url, room, name])
-            .current_dir(&repo)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs");
+        let (child, stdin, lines) = spawn_driver("bench/media-peer.mjs", &[page_url, room, name]);
         let pid = child.id().expect("pid");
-        let stdin = child.stdin.take().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut page = Page { child, pid, stdin, lines };
         let ready = page.read().await;
         assert_eq!(ready["ready"], true, "{ready}");

@@ -5,22 +5,13 @@
 // it joins the room through the lobby (fake camera and microphone), says
 // {"joined":true}, then answers {"cmd":"stats"|"chat"|"chats"|"screenshot"|"quit"}.
 import { createInterface } from 'node:readline';
-import { launch } from '../e2e/support/browser.js';
+import { launchDriven } from '../e2e/support/browser.js';
 import { joinCall, openClient } from '../e2e/support/call.js';
 
 const [url, room, name] = process.argv.slice(2);
 const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const browser = await launch();
-let closing = false;
-const quit = async (code = 0) => {
-  if (closing) return;
-  closing = true;
-  await browser.close();
-  process.exit(code);
-};
-process.on('SIGTERM', () => quit(0));
-process.stdin.on('end', () => quit(0));
+const { browser, quit } = await launchDriven();
 
 try {
   const server = { url };

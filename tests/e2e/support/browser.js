@@ -50,6 +50,25 @@ export async function launch(options = {}) {
 }
 
 /**
+ * A browser for a driver script that another process talks to over stdin
+ * and stdout (tests/media/chromium-peer.mjs, bench/media-peer.mjs): it is
+ * closed, and the script exits, on SIGTERM or when stdin ends.
+ */
+export async function launchDriven() {
+  const browser = await launch();
+  let closing = false;
+  const quit = async (code = 0) => {
+    if (closing) return;
+    closing = true;
+    await browser.close();
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => quit(0));
+  process.stdin.on('end', () => quit(0));
+  return { browser, quit };
+}
+
+/**
  * Poll `fn` in the page until it returns a truthy value; returns it.
  * @template T
  * @param {import('playwright-core').Page} page

@@ -16,22 +16,30 @@ pub struct ChromiumPeer {
     lines: Lines<BufReader<ChildStdout>>,
 }
 
+/// Start a Node driver script (a path from the repository's root) with
+/// `args`; it is killed when dropped. Its stdin takes one JSON command per
+/// line and its stdout gives one JSON reply per line.
+pub fn spawn_driver(script: &str, args: &[&str]) -> (Child, ChildStdin, Lines<BufReader<ChildStdout>>) {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new("node")
+        .arg(repo.join(script))
+        .args(args)
+        .current_dir(&repo)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (npm ci installs playwright-core)");
+    let stdin = child.stdin.take().expect("stdin");
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    (child, stdin, lines)
+}
+
 impl ChromiumPeer {
     /// Open lancall's page at `page_url` and join `room` as `name`.
     pub async fn join(page_url: &str, room: &str, name: &str) -> ChromiumPeer {
-        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("node")
-            .arg(repo.join("tests/media/chromium-peer.mjs"))
-            .args([page_url, room, name])
-            .current_dir(&repo)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node runs (npm ci installs playwright-core)");
-        let stdin = child.stdin.take().expect("stdin");
-        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let (child, stdin, lines) = spawn_driver("tests/media/chromium-peer.mjs", &[page_url, room, name]);
         let mut peer = ChromiumPeer { child, stdin, lines };
         let first = peer.read(60).await;
         assert_eq!(first["joined"], true, "Chromium joined the room: {first}");
