@@ -3,6 +3,8 @@
 //! data-channel messages both ways, and the bad input it must survive.
 #![cfg(target_os = "linux")]
 
+#[path = "../common/server.rs"]
+mod server;
 mod support;
 
 mod bad_input;

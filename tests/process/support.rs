@@ -1,4 +1,10 @@
 //! Start the built `lancall` binary and read where it listens.
+//!
+//! The other kind of test server, kept on purpose: these tests are about
+//! the process people run (its flags, its banner, its exit on SIGTERM, the
+//! app window), which an in-process server cannot show. Tests that need a
+//! server and not the binary use the shared in-process one,
+//! `tests/common/server.rs`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

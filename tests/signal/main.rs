@@ -2,6 +2,8 @@
 //! real WebSocket clients. One test binary, so the app's dependency tree is
 //! linked once.
 
+#[path = "../common/server.rs"]
+mod server;
 mod support;
 
 mod corpus;

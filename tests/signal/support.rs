@@ -1,50 +1,21 @@
-//! A real server on 127.0.0.1:0 and real WebSocket clients for the tests.
+//! Real WebSocket clients for the tests, of the shared in-process server
+//! (`tests/common/server.rs`).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use lancall::signal::{self, Config, Shared};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// How long a test waits for something that should happen promptly.
-pub const PROMPT: Duration = Duration::from_secs(5);
+pub use crate::server::{TestServer, PROMPT};
 
-pub struct TestServer {
-    pub addr: SocketAddr,
-    pub shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
-}
-
+/// Real WebSocket clients of the shared [`TestServer`].
 impl TestServer {
-    pub async fn start() -> Self {
-        Self::with(Config::default()).await
-    }
-
-    pub async fn with(config: Config) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let shared = Shared::new(config);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(signal::serve(listener, shared.clone(), async move {
-            let _ = stopped.await;
-        }));
-        TestServer { addr, shared, stop: Some(stop), task: Some(task) }
-    }
-
-    pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
-    }
-
     pub async fn client(&self) -> Client {
         Client::connect(&self.ws_url()).await
     }
@@ -54,41 +25,6 @@ impl TestServer {
         let mut c = self.client().await;
         let welcome = c.join_v1(user, room).await;
         (c, welcome)
-    }
-
-    /// Stop the server and wait for it, like Ctrl-C would.
-    pub async fn stop(mut self) {
-        self.shutdown().await;
-    }
-
-    async fn shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(10), task)
-                .await
-                .expect("server stops in time")
-                .expect("server task")
-                .expect("server result");
-        }
-    }
-
-    /// Poll the room state until `cond` holds, or fail after [`PROMPT`].
-    pub async fn wait_until(&self, what: &str, cond: impl Fn(&Shared) -> bool) {
-        let deadline = tokio::time::Instant::now() + PROMPT;
-        while !cond(&self.shared) {
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

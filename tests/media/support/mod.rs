@@ -1,9 +1,10 @@
-//! A real signaling server on 127.0.0.1:0 (serving ui/ too, for Chromium)
-//! and a native caller: the engine driven over lancall's WebSocket protocol
-//! the way ui/js/call.js and peer.js drive RTCPeerConnection — members offer
-//! to a newcomer when the host announces it (`join`), the newcomer answers,
-//! candidates trickle, and the `lancall` data channel carries `hello` and
-//! `chat` messages in the client's JSON shapes.
+//! The shared in-process server (`tests/common/server.rs`, serving ui/ too,
+//! for Chromium) and a native caller: the engine driven over lancall's
+//! WebSocket protocol the way ui/js/call.js and peer.js drive
+//! RTCPeerConnection — members offer to a newcomer when the host announces
+//! it (`join`), the newcomer answers, candidates trickle, and the
+//! `lancall` data channel carries `hello` and `chat` messages in the
+//! client's JSON shapes.
 
 pub mod chromium;
 
@@ -13,47 +14,12 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use lancall::media::{self, AudioOut, Config, Engine, Event, IceCandidate, NativePeer, PeerEvent, SessionDescription};
-use lancall::signal::{self, Shared};
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
-pub struct TestServer {
-    pub addr: std::net::SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-impl TestServer {
-    pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let shared = Shared::new(signal::Config::default());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(signal::serve(listener, shared, async move {
-            let _ = stopped.await;
-        }));
-        TestServer { addr, stop: Some(stop), task: Some(task) }
-    }
-
-    pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
-    }
-
-    pub fn page_url(&self) -> String {
-        format!("http://{}/", self.addr)
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
-        }
-    }
-}
+pub use crate::server::TestServer;
 
 /// A small picture keeps two encoders and a browser within 2 cores.
 pub fn test_config() -> Config {
