@@ -7,10 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::signal;
-
-/// The seed's port, tried first by `serve` and by a hosting app.
-pub const DEFAULT_PORT: u16 = 8070;
+use crate::signal::{self, DEFAULT_PORT};
 
 /// lancall: video calls on your LAN, with no internet and no accounts.
 ///
@@ -86,7 +83,7 @@ pub struct ServeArgs {
     pub bind: IpAddr,
     /// Port to listen on; 8070 is the one the original seed page expects.
     /// 0 picks a free port (printed in the banner).
-    #[arg(long, short, default_value_t = 8070)]
+    #[arg(long, short, default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Also accept sockets from pages of this origin (e.g.
     /// http://192.168.1.5:3000); repeat for more, or `*` for any. The app's
@@ -94,26 +91,26 @@ pub struct ServeArgs {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
     /// Most people in one room (a full mesh: each sends video to every other).
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(2..=64))]
+    #[arg(long, default_value_t = defaults().max_room_size as u16, value_parser = clap::value_parser!(u16).range(2..=64))]
     pub max_room_size: u16,
     /// Most WebSocket connections at once; further ones are told the server is full.
-    #[arg(long, default_value_t = signal::Config::default().max_connections)]
+    #[arg(long, default_value_t = defaults().max_connections)]
     pub max_connections: usize,
     /// Largest message accepted, in bytes; larger closes the socket (code 1009).
-    #[arg(long, default_value_t = signal::Config::default().max_frame_bytes)]
+    #[arg(long, default_value_t = defaults().max_frame_bytes)]
     pub max_frame_bytes: usize,
     /// Messages per second one connection may send, sustained.
-    #[arg(long, default_value_t = signal::Config::default().rate_per_sec)]
+    #[arg(long, default_value_t = defaults().rate_per_sec)]
     pub rate: u32,
     /// Seconds of silence (no frame, not even a pong) before a peer is dropped
     /// and its room told.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = positive_secs)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults().idle_timeout.as_secs_f64(), value_parser = positive_secs)]
     pub idle_timeout: f64,
     /// Seconds between the server's pings.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = positive_secs)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults().ping_interval.as_secs_f64(), value_parser = positive_secs)]
     pub ping_interval: f64,
     /// Seconds a dropped peer keeps its place, waiting to resume.
-    #[arg(long, value_name = "SECS", default_value_t = 15.0, value_parser = positive_secs)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults().resume_grace.as_secs_f64(), value_parser = positive_secs)]
     pub resume_grace: f64,
     /// Announce this server on the LAN over mDNS (`_lancall._tcp`), so the
     /// app's join screen and `lancall discover` list it. Room names are not announced.
@@ -130,6 +127,11 @@ pub struct ServeArgs {
     /// Folder for the certificate (default: the app's config folder).
     #[arg(long, value_name = "DIR", requires = "https")]
     pub cert_dir: Option<std::path::PathBuf>,
+}
+
+/// The server's own defaults: the flags show them and leave them be.
+fn defaults() -> signal::Config {
+    signal::Config::default()
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {
@@ -187,14 +189,8 @@ pub fn main() -> ExitCode {
     }
 }
 
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
-}
-
 fn serve(args: ServeArgs) -> ExitCode {
-    init_tracing();
+    crate::logging::init();
     raise_open_file_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -204,7 +200,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let signals = match StopSignals::install() {
+        let signals = match crate::shutdown::StopSignals::install() {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("lancall serve: cannot watch for Ctrl-C and SIGTERM: {e}");
@@ -237,9 +233,9 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         };
         let local = listener.local_addr().unwrap_or(addr);
-        println!("{}", banner(local));
+        println!("{}", signal::banner::listening(local));
         if let Some(tls) = &config.tls {
-            println!("{}", tls_banner(local, tls));
+            println!("{}", signal::banner::https(local, tls));
         }
         // Announced only once listening; withdrawn when this is dropped, after the server stops.
         let _advertiser = if args.advertise {
@@ -267,28 +263,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     })
 }
 
-/// One line that says where to point a browser and a client.
-pub fn banner(local: SocketAddr) -> String {
-    let urls = signal::lan::urls(local);
-    format!(
-        "lancall {} listening on {local}: open {} ; signaling at ws://{}/ws",
-        env!("CARGO_PKG_VERSION"),
-        urls.join(" or "),
-        urls.first().map_or(local.to_string(), |u| u.trim_start_matches("http://").trim_end_matches('/').to_owned()),
-    )
-}
-
-/// The second banner line when HTTPS is on: where browsers get a secure
-/// origin, and the fingerprint a guest compares with the browser's warning.
-pub fn tls_banner(local: SocketAddr, tls: &signal::tls::TlsIdentity) -> String {
-    let urls: Vec<String> = signal::lan::urls(local).iter().map(|u| u.replacen("http://", "https://", 1)).collect();
-    format!("https: open {} ; certificate SHA-256 {}", urls.join(" or "), tls.fingerprint())
-}
-
 /// `lancall discover`: every host heard within the timeout, one JSON line
 /// each as it comes (and a `lost` line when one goes).
 fn discover(args: DiscoverArgs) -> ExitCode {
-    init_tracing();
+    crate::logging::init();
     let mut browser = match crate::discovery::Browser::start() {
         Ok(b) => b,
         Err(e) => {
@@ -308,44 +286,6 @@ fn discover(args: DiscoverArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// Ctrl-C and SIGTERM (from a service manager or a session ending), caught
-/// from the moment [`install`](Self::install) returns, so a signal that comes
-/// early still shuts down gracefully.
-pub struct StopSignals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    /// Must be called inside a tokio runtime.
-    pub fn install() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            Ok(StopSignals { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
-        }
-        #[cfg(not(unix))]
-        Ok(StopSignals {})
-    }
-
-    /// Resolves on the first of the signals.
-    pub async fn recv(mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.interrupt.recv() => tracing::info!("Ctrl-C: shutting down"),
-            _ = self.terminate.recv() => tracing::info!("SIGTERM: shutting down"),
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = &mut self;
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("Ctrl-C: shutting down");
-        }
-    }
 }
 
 /// Each socket is a file; the usual soft limit of 1024 would cap a busy host

@@ -6,7 +6,10 @@
 //!   server on a background runtime.
 //! - `media` (feature `media`, Linux): the native WebRTC engine on GStreamer's
 //!   webrtcbin, for webviews without RTCPeerConnection.
-//! - [`cli`]: the command line that picks between them.
+//! - [`cli`]: the command line that picks between them; it stands on top
+//!   and nothing imports it.
+//! - [`shutdown`], [`logging`]: when to stop and where logs go, shared by
+//!   the CLI and the app.
 
 #[cfg(feature = "app")]
 pub mod app;
@@ -14,4 +17,6 @@ pub mod cli;
 #[cfg(all(feature = "media", target_os = "linux"))]
 pub mod media;
 pub mod discovery;
+pub mod logging;
+pub mod shutdown;
 pub mod signal;

@@ -1,7 +1,6 @@
 //! Commands the client calls through Tauri's IPC. Each is small: the work
 //! lives in the module it belongs to (hosting, settings, launch).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -40,10 +39,9 @@ pub struct ServerInfo {
 impl ServerInfo {
     fn of(status: Status) -> ServerInfo {
         let port = status.addr.port();
-        // Browsers only open the camera on secure origins: LAN guests get
-        // https when there is a certificate. This window stays on loopback.
-        let scheme = if status.fingerprint.is_some() { "https" } else { "http" };
-        let lan_urls = lan::addresses().iter().map(|ip| format!("{scheme}://{}/", SocketAddr::new(*ip, port))).collect();
+        // This window stays on loopback; LAN guests get https when there is
+        // a certificate.
+        let lan_urls = lan::lan_pages(port, status.fingerprint.is_some());
         ServerInfo {
             port,
             ws_url: format!("ws://127.0.0.1:{port}/ws"),

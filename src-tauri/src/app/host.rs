@@ -85,7 +85,7 @@ impl Hosting {
         let fingerprint = config.tls.as_ref().map(|t| t.fingerprint().to_owned());
         let server = HostedServer::start(port.unwrap_or(self.preferred_port), config)?;
         let addr = server.addr();
-        tracing::info!("{}", crate::cli::banner(addr));
+        tracing::info!("{}", signal::banner::listening(addr));
         let advertiser = if self.options.advertise {
             let name = name.map(str::trim).filter(|n| !n.is_empty()).map_or_else(crate::discovery::machine_name, str::to_owned);
             Advertiser::start(&name, addr.port(), fingerprint.is_some())

@@ -15,12 +15,14 @@ pub mod settings;
 
 use std::process::ExitCode;
 
+use crate::signal;
+
 pub use error::{Error, Result};
 pub use host::{HostOptions, HostedServer, Hosting};
 pub use launch::Launch;
 
 /// The port the app tries first: the seed's, so old pages keep working.
-pub use crate::cli::DEFAULT_PORT;
+pub use signal::DEFAULT_PORT;
 
 /// Set to `0` to keep the app off mDNS: no announcing while hosting, no
 /// looking for hosts (tests on a shared network, or a person's choice).
@@ -34,31 +36,25 @@ pub fn mdns_allowed() -> bool {
 /// Open the window, do what `launch` asks, and run until the person quits.
 /// Hosting tries `port` first.
 pub fn run(launch: Launch, port: u16) -> ExitCode {
-    crate::cli::init_tracing();
-    let signals = match tauri::async_runtime::block_on(async { crate::cli::StopSignals::install() }) {
+    crate::logging::init();
+    let signals = match tauri::async_runtime::block_on(async { crate::shutdown::StopSignals::install() }) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("lancall: cannot watch for Ctrl-C and SIGTERM: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let options = HostOptions { tls_dir: crate::signal::tls::default_dir(), advertise: mdns_allowed() };
+    let options = HostOptions { tls_dir: signal::tls::default_dir(), advertise: mdns_allowed() };
     // The app's calls end when it quits or stops hosting: its guests are
     // told so instead of waiting for it to come back.
-    let config = crate::signal::Config { shutdown_ends_calls: true, ..crate::signal::Config::default() };
+    let config = signal::Config { shutdown_ends_calls: true, ..signal::Config::default() };
     let hosting = Hosting::with_options(port, config, options);
     if let Launch::Host { room, name } = &launch {
         // Before the window, so a port problem is said on the command line
         // and the client finds the server ready.
         match hosting.start(None, name.as_deref()) {
             Ok(status) => {
-                for page in crate::signal::lan::urls(status.addr) {
-                    // LAN guests' browsers need https for their camera; on
-                    // loopback plain http is a secure origin already.
-                    let page = match &status.fingerprint {
-                        Some(_) if !page.starts_with("http://127.") => page.replacen("http://", "https://", 1),
-                        _ => page,
-                    };
+                for page in signal::lan::pages(status.addr, status.fingerprint.is_some()) {
                     println!("Invite: {}", launch::invite_link(&page, room));
                 }
                 if let Some(fingerprint) = &status.fingerprint {
@@ -126,10 +122,27 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
         }
     };
     app.run(|handle, event| {
-        if let tauri::RunEvent::Exit = event {
-            // Peers are told (close 1001) before the process goes.
-            use tauri::Manager;
-            handle.state::<Hosting>().stop();
+        use tauri::Manager;
+        match event {
+            // Quitting while hosting: the window goes at once, and the server
+            // tells its guests (close 1001, up to its shutdown grace) on a
+            // thread of its own, never holding the GUI thread; the app exits
+            // when that is done. The second request finds nothing hosted.
+            tauri::RunEvent::ExitRequested { api, code, .. } if handle.state::<Hosting>().status().is_some() => {
+                api.prevent_exit();
+                for window in handle.webview_windows().values() {
+                    let _ = window.hide();
+                }
+                let handle = handle.clone();
+                std::thread::spawn(move || {
+                    handle.state::<Hosting>().stop();
+                    handle.exit(code.unwrap_or(0));
+                });
+            }
+            // Nothing is hosted by now on any path above; kept so no exit
+            // leaves peers untold.
+            tauri::RunEvent::Exit => handle.state::<Hosting>().stop(),
+            _ => {}
         }
     });
     ExitCode::SUCCESS

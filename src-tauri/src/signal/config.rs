@@ -5,6 +5,10 @@
 
 use std::time::Duration;
 
+/// The seed's port, tried first by `lancall serve` and by a hosting app, so
+/// the seed page, which has it written in, keeps working.
+pub const DEFAULT_PORT: u16 = 8070;
+
 /// How the server behaves and how much it accepts. `Default` is what
 /// `lancall serve` and the app run with; tests shorten the timings.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use super::protocol::{self, ClientMessage, Join, LeaveReason, ProtocolError, Rel
 use super::ratelimit::TokenBucket;
 use super::room::{Attached, JoinError, Kick, Mailbox};
 use super::config::Config;
-use super::server::{ConnectionSlot, Shared};
+use super::shared::{ConnectionSlot, Shared};
 
 /// Close codes, RFC 6455 §7.4.1.
 pub mod close {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::connection;
 use super::guard::PeerAddr;
 use super::protocol::PROTOCOL_VERSION;
-use super::server::Shared;
+use super::shared::Shared;
 
 /// The client, as it was when this binary was built.
 #[derive(rust_embed::Embed)]

@@ -6,6 +6,7 @@
 //! [`run`]. `lancall serve` and the desktop app both do exactly that.
 
 pub mod attempts;
+pub mod banner;
 pub mod config;
 pub mod connection;
 pub mod guard;
@@ -17,7 +18,9 @@ pub mod protocol;
 pub mod ratelimit;
 pub mod room;
 pub mod server;
+pub mod shared;
 pub mod tls;
 
-pub use config::Config;
-pub use server::{run, serve, Shared};
+pub use config::{Config, DEFAULT_PORT};
+pub use server::{run, serve};
+pub use shared::Shared;

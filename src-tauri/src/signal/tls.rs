@@ -147,15 +147,10 @@ fn write_private(path: &Path, pem: &str) -> Result<()> {
 /// is given: the desktop app's config folder, so the headless server and the
 /// app on one machine show guests the same fingerprint.
 pub fn default_dir() -> Option<PathBuf> {
+    // tauri.conf.json's identifier: Tauri's `app_config_dir` is this same
+    // folder (`dirs::config_dir()` joined with it).
     const APP_ID: &str = "app.lancall.desktop";
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if cfg!(windows) {
-        env("APPDATA").map(|d| d.join(APP_ID))
-    } else if cfg!(target_os = "macos") {
-        env("HOME").map(|h| h.join("Library/Application Support").join(APP_ID))
-    } else {
-        env("XDG_CONFIG_HOME").or_else(|| env("HOME").map(|h| h.join(".config"))).map(|d| d.join(APP_ID))
-    }
+    dirs::config_dir().map(|d| d.join(APP_ID))
 }
 
 #[cfg(test)]

@@ -1,0 +1,9 @@
+//! Logs to stderr, filtered by `RUST_LOG` (default `info`); one set-up for
+//! `lancall serve`, `lancall discover` and the app.
+
+/// Install the subscriber; a second call does nothing.
+pub fn init() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
