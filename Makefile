@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Flags for `make serve`, e.g. make serve ARGS="--port 9000"
 ARGS ?=
 
-.PHONY: all deps run serve build test test-rust test-e2e lint bench soak bench-call bench-media bench-app bundle check-bundle fuzz clean
+.PHONY: all deps run serve build types test test-rust test-e2e lint bench soak bench-call bench-media bench-app bundle check-bundle fuzz clean
 
 all: build
 
@@ -23,6 +23,12 @@ run: deps
 # The signaling server headless, on port 8070 of every interface.
 serve: deps
 	$(CARGO) run --bin lancall -- serve $(ARGS)
+
+# Rewrite ui/js/types/*.d.ts from the Rust types they mirror (the page's
+# side of the signaling protocol and of the native engine's bridge). `make
+# test` fails while a committed file differs from what the types say.
+types: deps
+	LANCALL_WRITE_TYPES=1 $(CARGO) test --lib -- typescript_is_current
 
 # Every test: Rust unit, integration and process tests, clippy, then the
 # browser tests against the same debug binary (built once).

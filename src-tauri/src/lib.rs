@@ -20,3 +20,5 @@ pub mod discovery;
 pub mod logging;
 pub mod shutdown;
 pub mod signal;
+#[cfg(test)]
+mod typescript;

@@ -1,5 +1,5 @@
 //! The wire protocol: what a client may send, parsed and validated at the
-//! edge into typed messages, and what the server sends back.
+//! edge into typed messages, and (in [`outgoing`]) what the server sends back.
 //!
 //! The core is the seed protocol (`join`, `offer_sdp`, `answer_sdp`,
 //! `candidate`, `exit`, `"pong"`; `join`/`exit_room` notices); everything
@@ -7,8 +7,12 @@
 //! ignores what it does not know keeps working. `docs/protocol.md` is the
 //! reference.
 
-use serde::{Deserialize, Serialize};
+mod outgoing;
+
+use serde::Deserialize;
 use serde_json::value::RawValue;
+
+pub use outgoing::{relay_json, LeaveReason, MemberInfo, Relayed, ServerMessage};
 
 /// Protocol version this server speaks; sent in `welcome` and `/healthz`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -28,17 +32,21 @@ pub enum ClientMessage {
 
 /// `join {user_id, room_id}` plus lancall's optional fields.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Join {
     pub user_id: String,
     pub room_id: String,
     /// Set by clients that speak lancall's extensions; such a client's dropped
     /// socket gets a resume grace period instead of an instant `exit_room`.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
     pub version: Option<u32>,
     #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
     pub passcode: Option<String>,
     /// A resume token from an earlier `welcome`.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
     pub resume: Option<String>,
 }
 
@@ -75,12 +83,20 @@ pub struct Relay {
     pub value: Box<RawValue>,
 }
 
+/// The `data` of a relay a client sends.
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 struct RelayData {
+    /// The seed sends its room; lancall's client leaves it out.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
     room_id: Option<String>,
+    /// Only this peer (a `peer_id`), instead of everyone else in the room.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
     to: Option<String>,
+    /// An SDP, a candidate or app data: passed on byte for byte.
+    #[cfg_attr(test, ts(type = "unknown"))]
     value: Box<RawValue>,
 }
 
@@ -231,122 +247,70 @@ fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
 }
 
-/// A member as others see it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct MemberInfo {
-    pub peer_id: String,
-    pub user_id: String,
-    /// The protocol version the member joined with; absent for seed clients,
-    /// which speak none of the extensions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<u32>,
-}
-
-/// Why a peer left its room; sent in `exit_room`.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaveReason {
-    /// It sent `exit`.
-    Left,
-    /// Its socket closed, or its resume grace ran out.
-    Dropped,
-    /// It went silent past the idle timeout.
-    Timeout,
-    /// It could not keep up with what the room sent it.
-    Slow,
-    /// The server is shutting down.
-    Shutdown,
-}
-
-/// Everything the server sends, serialized once per message and shared by
-/// every recipient.
-#[derive(Debug, Serialize)]
-#[serde(tag = "event", content = "data", rename_all = "snake_case")]
-pub enum ServerMessage<'a> {
-    /// To the joiner only: who it is and who is there.
-    Welcome {
-        peer_id: &'a str,
-        resume_token: &'a str,
-        resumed: bool,
-        protocol: u32,
-        room_id: &'a str,
-        count: usize,
-        master: &'a str,
-        viewer: &'a str,
-        max_room_size: usize,
-        members: Vec<MemberInfo>,
-    },
-    /// The seed's notice to the members already in the room.
-    Join {
-        count: usize,
-        master: &'a str,
-        viewer: &'a str,
-        peer_id: &'a str,
-        user_id: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        version: Option<u32>,
-    },
-    /// The seed's notice to the remaining members.
-    ExitRoom {
-        count: usize,
-        master: &'a str,
-        viewer: &'a str,
-        peer_id: &'a str,
-        user_id: &'a str,
-        reason: LeaveReason,
-    },
-    PeerReconnecting {
-        peer_id: &'a str,
-    },
-    PeerResumed {
-        peer_id: &'a str,
-    },
-    Error {
-        code: &'a str,
-        message: &'a str,
-        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
-        reference: Option<&'a str>,
-    },
-}
-
-impl ServerMessage<'_> {
-    pub fn to_json(&self) -> String {
-        // Serializing these plain structs cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
-
-/// A relayed message: `{"event": kind, "data": {room_id, value, from, to?}}`.
-/// Built by hand around the untouched raw `value`.
-pub fn relay_json(kind: RelayKind, room_id: &str, from: &str, relay: &Relay) -> String {
-    #[derive(Serialize)]
-    struct Data<'a> {
-        room_id: &'a str,
-        value: &'a RawValue,
-        from: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        to: Option<&'a str>,
-    }
-    #[derive(Serialize)]
-    struct Out<'a> {
-        event: &'static str,
-        data: Data<'a>,
-    }
-    serde_json::to_string(&Out {
-        event: kind.event(),
-        data: Data {
-            room_id,
-            value: &relay.value,
-            from,
-            to: relay.to.as_deref(),
-        },
-    })
-    .unwrap_or_default()
+/// Every message a client may send, as the page's TypeScript sees it. The
+/// server does not parse through this type ([`parse`] reads the envelope
+/// and then only the `data` its event needs, without copying a relayed
+/// `value`); [`tests::client_events_parse`] holds the two together.
+#[cfg(test)]
+#[derive(ts_rs::TS)]
+#[ts(tag = "event", content = "data", rename_all = "snake_case")]
+#[allow(dead_code)] // a shape for the TypeScript, never built
+enum ClientEvent {
+    Join(Join),
+    OfferSdp(RelayData),
+    AnswerSdp(RelayData),
+    Candidate(RelayData),
+    Message(RelayData),
+    Exit,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ui/js/types/signal.d.ts` is what these types say.
+    #[test]
+    fn typescript_is_current() {
+        crate::typescript::Declarations::new(
+            "The signaling protocol (src-tauri/src/signal/protocol.rs): what a client\nsends and what the server sends back. docs/protocol.md is the reference.",
+        )
+        .add::<Join>()
+        .add::<RelayData>()
+        .add::<ClientEvent>()
+        .add::<MemberInfo>()
+        .add::<LeaveReason>()
+        .add::<Relayed>()
+        .add::<ServerMessage>()
+        .raw(
+            r#"/** The `data` of one server event, by its name. */
+export type ServerData<E extends ServerMessage["event"]> = Extract<ServerMessage, { event: E }>["data"];
+export type Welcome = ServerData<"welcome">;
+export type JoinNotice = ServerData<"join">;
+export type ExitNotice = ServerData<"exit_room">;
+export type ServerError = ServerData<"error">;
+/** A relayed message as the page receives it. */
+export type RelayEvent = { event: "offer_sdp" | "answer_sdp" | "candidate" | "message", data: Relayed };"#,
+        )
+        .check("signal.d.ts");
+    }
+
+    /// One message of each shape the TypeScript declares ([`ClientEvent`])
+    /// parses into the matching [`ClientMessage`].
+    #[test]
+    fn client_events_parse() {
+        let join = r#"{"event":"join","data":{"user_id":"ann","room_id":"r","version":1,"passcode":"p","resume":"t"}}"#;
+        assert!(matches!(parse(join, 64), Ok(ClientMessage::Join(j)) if j.passcode.as_deref() == Some("p")));
+        for (event, kind) in [
+            ("offer_sdp", RelayKind::Offer),
+            ("answer_sdp", RelayKind::Answer),
+            ("candidate", RelayKind::Candidate),
+            ("message", RelayKind::Message),
+        ] {
+            let text = format!(r#"{{"event":"{event}","data":{{"room_id":"r","to":"0123456789abcdef","value":{{}}}}}}"#);
+            assert!(matches!(parse(&text, 64), Ok(ClientMessage::Relay(r)) if r.kind == kind), "{event}");
+        }
+        assert!(matches!(parse(r#"{"event":"exit"}"#, 64), Ok(ClientMessage::Exit)));
+    }
 
     /// The seed page's exact join parses, with no lancall fields.
     #[test]
