@@ -10,47 +10,45 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, waitFor } from './support/browser.js';
-import { REPO, startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { useServerAndBrowser } from './support/fixture.js';
+import { REPO } from './support/server.js';
 import { differingPixels, screenshot, sleep, startApp, startXvfb, until } from './support/app.js';
 
 const SHOTS = join(REPO, 'docs', 'screenshots');
 
 describe('the app calls through its native engine', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
   /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
   /** @type {Awaited<ReturnType<typeof startApp>> | undefined} */ let app;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
   /** @type {import('playwright-core').Page} */ let page;
   /** @type {string} */ let scratch;
   const room = `app-native-${process.pid}`;
 
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'lancall-app-native-'));
-    server = await startServer();
     x = await startXvfb();
-    browser = await launch();
   });
 
+  // Registered before the fixture's, so the app quits while its server is up.
   after(async () => {
-    await browser?.close();
     const result = await app?.stop();
     await x?.stop();
-    await server?.stop();
     await rm(scratch, { recursive: true, force: true });
     if (result && result.code !== 0) console.error(app?.log());
   });
 
+  const env = useServerAndBrowser();
+
   it('a Chromium page joins the room', async () => {
-    page = await browser.page(new URL(server.url).origin);
-    await page.goto(`${server.url}#room=${room}&name=Web&autojoin=1`);
+    page = await env.browser.page(new URL(env.server.url).origin);
+    await page.goto(`${env.server.url}#room=${room}&name=Web&autojoin=1`);
     await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
   });
 
   it('`lancall join` with the test source connects to the page', async () => {
     // The app's engine sends a test pattern and tone, not this machine's devices.
     process.env.LANCALL_TEST_SOURCE = '1';
-    app = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App'], x.display);
+    app = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App'], x.display);
     const joined = app;
     await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call with the page', 45_000);
     await waitFor(page, () => window.lancall.peers().some((p) => p.state === 'connected' && p.chat),
@@ -103,7 +101,7 @@ describe('the app calls through its native engine', () => {
   });
 
   it('a second app joins: a mesh of three, and each app decodes both others', async () => {
-    const second = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App2'], x.display);
+    const second = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App2'], x.display);
     try {
       for (const [who, a] of /** @type {const} */ ([['App2', second], ['App', app]])) {
         const joined = /** @type {NonNullable<typeof app>} */ (a);
@@ -125,7 +123,7 @@ describe('the app calls through its native engine', () => {
   it('the camera saved from an earlier run is the one the app\'s engine sends', async () => {
     // SMPTE bars saved as the camera (a device string of the engine's); the
     // first app keeps the dark ball. The page tells them apart by brightness.
-    const third = await startApp(['join', `${server.url}#room=${room}`, '--name', 'App3'], x.display,
+    const third = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App3'], x.display,
       { settings: { name: 'App3', camera: 'test:smpte' } });
     try {
       const luma = await waitFor(page, () => {

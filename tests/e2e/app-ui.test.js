@@ -4,12 +4,13 @@
 // link, say what to check when a host can't be reached, remember hosts and
 // devices, obey the menu, and — in a window without RTCPeerConnection, as
 // in Linux's WebKitGTK — join anyway and hand the call to the browser.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { launch, waitFor } from './support/browser.js';
-import { REPO, health, startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { REPO, health } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { openClient, waitForRemoteVideo, waitUntil } from './support/call.js';
 import { appCalls, appSettings, menu, openApp } from './support/fake-app.js';
 
@@ -23,23 +24,15 @@ const inCall = (page, what) => waitFor(page, () => window.lancall?.phase() === '
 const inLobby = (page, what) => waitFor(page, () => document.getElementById('lobby')?.hidden === false, { what });
 
 describe('the app window (fake IPC, real server)', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
+  // Two fake cameras, so there is a camera to pick.
+  const env = useServerAndBrowser({ launch: { args: ['--use-fake-device-for-media-stream=device-count=2'] } });
 
   before(async () => {
-    server = await startServer();
-    // Two fake cameras, so there is a camera to pick.
-    browser = await launch({ args: ['--use-fake-device-for-media-stream=device-count=2'] });
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await env.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url.replace(/\/$/, '') });
   });
 
   it('"Host a call" starts hosting, joins at once and shows the address, room, link and QR code; a guest joins by the link', async () => {
-    const app = await openApp(browser, server);
+    const app = await openApp(env.browser, env.server);
     assert.equal(await app.getByRole('tab', { name: 'Host a call' }).getAttribute('aria-selected'), 'true');
     await app.getByLabel('Name', { exact: true }).fill('Ada');
     await app.getByLabel('Room', { exact: true }).fill('standup');
@@ -47,20 +40,20 @@ describe('the app window (fake IPC, real server)', () => {
     await inCall(app, 'the host in its own room');
     assert.deepEqual((await appCalls(app, 'host_start')).map((c) => c.args), [{ port: null, name: 'Ada' }]);
 
-    const link = `http://127.0.0.1:${server.port}/#room=standup`;
+    const link = `http://127.0.0.1:${env.server.port}/#room=standup`;
     await waitFor(app, () => document.getElementById('host-panel')?.hidden === false, { what: 'the host panel' });
     assert.equal(await app.textContent('#host-panel-link'), link);
     assert.equal(await app.textContent('#host-panel-room'), 'standup');
-    assert.equal(await app.textContent('#host-panel-addresses'), `127.0.0.1:${server.port}`);
+    assert.equal(await app.textContent('#host-panel-addresses'), `127.0.0.1:${env.server.port}`);
     await waitFor(app, () => {
       const img = /** @type {HTMLImageElement} */ (document.getElementById('host-panel-qr'));
       return !img.hidden && img.src.startsWith('data:image/svg+xml') && img.complete && img.naturalWidth > 0;
     }, { what: 'the QR code drawn' });
     assert.deepEqual((await appCalls(app, 'invite_qr')).map((c) => c.args.text), [link]);
     assert.equal((await appCalls(app, 'set_window_title')).at(-1)?.args.title, 'standup · lancall');
-    assert.equal((await health(server.port)).peers, 1);
+    assert.equal((await health(env.server.port)).peers, 1);
 
-    const guest = await openClient(browser, server, 'guest');
+    const guest = await openClient(env.browser, env.server, 'guest');
     await guest.goto(`${link}&name=Guest&autojoin=1`);
     await inCall(guest, 'the guest in by the invite link');
     await waitForRemoteVideo(app, 1, { what: "the guest's video in the app" });
@@ -83,17 +76,17 @@ describe('the app window (fake IPC, real server)', () => {
   });
 
   it('a pasted invite link fills host and room; the host is offered next time; name and devices are saved', async () => {
-    const app = await openApp(browser, server);
+    const app = await openApp(env.browser, env.server);
     await app.getByRole('tab', { name: 'Join a call' }).click();
     await app.getByLabel('Name', { exact: true }).fill('Bo');
-    await app.getByLabel('Host or invite link').fill(`http://127.0.0.1:${server.port}/#room=book-club`);
+    await app.getByLabel('Host or invite link').fill(`http://127.0.0.1:${env.server.port}/#room=book-club`);
     await app.getByLabel('Host or invite link').press('Tab');
-    assert.equal(await app.getByLabel('Host or invite link').inputValue(), `127.0.0.1:${server.port}`);
+    assert.equal(await app.getByLabel('Host or invite link').inputValue(), `127.0.0.1:${env.server.port}`);
     assert.equal(await app.getByLabel('Room', { exact: true }).inputValue(), 'book-club');
     await app.getByRole('button', { name: 'Join', exact: true }).click();
     await inCall(app, 'joined by the pasted link');
     assert.equal(await app.evaluate(() => document.getElementById('host-panel')?.hidden), true, 'no host panel for a call hosted elsewhere');
-    const host = `127.0.0.1:${server.port}`;
+    const host = `127.0.0.1:${env.server.port}`;
     const saved = await waitUntil(app, () => /** @type {any} */ (window).fakeApp.settings, (s) => s.recent_hosts?.[0] === host, { what: 'the host remembered' });
     assert.equal(saved.last_host, host);
     assert.equal(saved.name, 'Bo');
@@ -158,7 +151,7 @@ describe('the app window (fake IPC, real server)', () => {
   });
 
   it("a host that can't be reached says what to check, and Change host goes back to the host field", async () => {
-    const app = await openApp(browser, server, { settings: { name: 'Cy' } });
+    const app = await openApp(env.browser, env.server, { settings: { name: 'Cy' } });
     await app.getByRole('tab', { name: 'Join a call' }).click();
     await app.getByLabel('Host or invite link').fill('127.0.0.1:9');
     await app.getByLabel('Room', { exact: true }).fill('nowhere');
@@ -177,10 +170,10 @@ describe('the app window (fake IPC, real server)', () => {
   });
 
   it('hosts found on the network are listed on the join tab, come and go live, and one click joins', async () => {
-    const app = await openApp(browser, server, { nearby: true, settings: { name: 'Fei' } });
+    const app = await openApp(env.browser, env.server, { nearby: true, settings: { name: 'Fei' } });
     assert.equal((await appCalls(app, 'discovery_start')).length, 1, 'the app is asked to look');
     await app.getByRole('tab', { name: 'Join a call' }).click();
-    const found = { event: 'found', id: 'Lin._lancall._tcp.local.', name: "Lin's laptop", url: `http://127.0.0.1:${server.port}/`, addresses: ['127.0.0.1'], port: server.port, version: 1, tls: false, room: 'standup' };
+    const found = { event: 'found', id: 'Lin._lancall._tcp.local.', name: "Lin's laptop", url: `http://127.0.0.1:${env.server.port}/`, addresses: ['127.0.0.1'], port: env.server.port, version: 1, tls: false, room: 'standup' };
     await app.evaluate((f) => /** @type {any} */ (window).fakeApp.emit('nearby', f), found);
     await app.evaluate((f) => /** @type {any} */ (window).fakeApp.emit('nearby', f), { ...found, id: 'Gone._lancall._tcp.local.', name: 'Gone soon' });
     await waitFor(app, () => document.querySelectorAll('#discovered-slot .discovered-host').length === 2, { what: 'two hosts listed' });
@@ -192,16 +185,16 @@ describe('the app window (fake IPC, real server)', () => {
     await app.getByRole('tab', { name: 'Join a call' }).click();
     await app.getByRole('button', { name: /Lin's laptop/ }).click();
     await waitFor(app, () => /** @type {any} */ (window).lancall.phase() === 'in-call', { what: 'in the call' });
-    assert.equal((await health(server.port)).peers, 1);
+    assert.equal((await health(env.server.port)).peers, 1);
     await app.close();
   });
 
   it('the menu copies the invite link and leaves; I copies too, and is in the shortcut list', async () => {
-    const app = await openApp(browser, server, { settings: { name: 'Di' } });
+    const app = await openApp(env.browser, env.server, { settings: { name: 'Di' } });
     await app.getByLabel('Room', { exact: true }).fill('menu-room');
     await app.getByRole('button', { name: 'Host a call', exact: true }).click();
     await inCall(app, 'hosting');
-    const link = `http://127.0.0.1:${server.port}/#room=menu-room`;
+    const link = `http://127.0.0.1:${env.server.port}/#room=menu-room`;
     await app.evaluate(() => navigator.clipboard.writeText(''));
     await menu(app, 'copy-invite');
     await waitUntil(app, () => navigator.clipboard.readText(), (t) => t === link, { what: 'the invite link on the clipboard' });
@@ -226,10 +219,10 @@ describe('the app window (fake IPC, real server)', () => {
 
   it('without RTCPeerConnection the window joins, ignores offers, and "Open in browser" hands the call over while it keeps hosting', async () => {
     // A guest is in the room first, so it offers to the window when it arrives.
-    const guest = await openClient(browser, server, 'guest');
-    await guest.goto(`${server.url}?video=240#room=garden&name=Guest&autojoin=1`);
+    const guest = await openClient(env.browser, env.server, 'guest');
+    await guest.goto(`${env.server.url}?video=240#room=garden&name=Guest&autojoin=1`);
     await inCall(guest, 'the guest waiting');
-    const app = await openApp(browser, server, { noRtc: true, settings: { name: 'Eve' } });
+    const app = await openApp(env.browser, env.server, { noRtc: true, settings: { name: 'Eve' } });
     /** @type {string[]} */
     const complaints = [];
     app.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') complaints.push(m.text()); });
@@ -249,7 +242,7 @@ describe('the app window (fake IPC, real server)', () => {
     assert.deepEqual(complaints, [], 'no errors or warnings from ignored offers');
 
     await app.getByRole('button', { name: 'Open in browser' }).click();
-    const expected = `http://127.0.0.1:${server.port}/#room=garden&name=Eve&autojoin=1`;
+    const expected = `http://127.0.0.1:${env.server.port}/#room=garden&name=Eve&autojoin=1`;
     const opened = await waitUntil(app, () => /** @type {any} */ (window).fakeApp.calls.filter((/** @type {any} */ c) => c.cmd === 'plugin:shell|open'),
       (c) => c.length === 1, { what: 'the browser asked to open the call' });
     assert.deepEqual(opened[0].args, { path: expected });
@@ -262,7 +255,7 @@ describe('the app window (fake IPC, real server)', () => {
     await waitFor(guest, () => window.lancall.peers().length === 0, { what: 'the window gone from the guest' });
 
     // What the system browser does with the link: it joins, and the guest sees it.
-    const tab = await openClient(browser, server, 'browser-tab');
+    const tab = await openClient(env.browser, env.server, 'browser-tab');
     await tab.goto(expected.replace('/#', '/?video=240#'));
     await inCall(tab, 'the browser tab joined by itself');
     await waitForRemoteVideo(guest, 1, { what: "the browser tab's video at the guest" });
@@ -277,7 +270,7 @@ describe('the app window (fake IPC, real server)', () => {
   });
 
   it('`lancall host` joins its room at once; `lancall join` fills the form and joins, or asks for a name first', async () => {
-    const hosting = await openApp(browser, server, { launch: { mode: 'host', room: 'cli-room', host: null, name: null }, hosting: true });
+    const hosting = await openApp(env.browser, env.server, { launch: { mode: 'host', room: 'cli-room', host: null, name: null }, hosting: true });
     await inCall(hosting, '`lancall host` in its room');
     assert.equal(await hosting.evaluate(() => window.lancall.hosting()?.room), 'cli-room');
     assert.equal(await hosting.textContent('.tile.local .tile-name'), 'Host (you)');
@@ -285,15 +278,15 @@ describe('the app window (fake IPC, real server)', () => {
     // The menu opens it in the browser too.
     await menu(hosting, 'open-in-browser');
     await waitUntil(hosting, () => /** @type {any} */ (window).fakeApp.calls.filter((/** @type {any} */ c) => c.cmd === 'plugin:shell|open'),
-      (c) => c[0]?.args.path === `http://127.0.0.1:${server.port}/#room=cli-room&name=Host&autojoin=1`, { what: 'the menu opening the browser' });
+      (c) => c[0]?.args.path === `http://127.0.0.1:${env.server.port}/#room=cli-room&name=Host&autojoin=1`, { what: 'the menu opening the browser' });
     await inLobby(hosting, 'the window out of the call');
 
-    const nameless = await openApp(browser, server, { launch: { mode: 'join', room: 'cli-room', host: `127.0.0.1:${server.port}`, name: null } });
+    const nameless = await openApp(env.browser, env.server, { launch: { mode: 'join', room: 'cli-room', host: `127.0.0.1:${env.server.port}`, name: null } });
     assert.equal(await nameless.evaluate(() => window.lancall.phase()), 'idle');
     assert.equal(await nameless.evaluate(() => document.activeElement?.id), 'name');
-    assert.equal(await nameless.getByLabel('Host or invite link').inputValue(), `127.0.0.1:${server.port}`);
+    assert.equal(await nameless.getByLabel('Host or invite link').inputValue(), `127.0.0.1:${env.server.port}`);
     assert.equal(await nameless.getByLabel('Room', { exact: true }).inputValue(), 'cli-room');
-    const named = await openApp(browser, server, { launch: { mode: 'join', room: 'cli-room', host: `127.0.0.1:${server.port}`, name: 'Flo' } });
+    const named = await openApp(env.browser, env.server, { launch: { mode: 'join', room: 'cli-room', host: `127.0.0.1:${env.server.port}`, name: 'Flo' } });
     await inCall(named, '`lancall join --name Flo` in the room');
     await hosting.getByRole('button', { name: 'Rejoin here' }).click();
     await waitFor(hosting, () => window.lancall.roster().map((m) => m.name).join() === 'Flo', { what: 'the host back, with Flo' });
@@ -303,13 +296,13 @@ describe('the app window (fake IPC, real server)', () => {
   it('the host panel as a person sees it, with LAN addresses and a real QR code (screenshot)', async () => {
     const room = 'calm-otter-42';
     const qr = { text: `http://192.168.1.20:8070/#room=${room}`, svg: await readFile(join(REPO, 'tests/e2e/fixtures/invite-qr.svg'), 'utf8') };
-    const app = await openApp(browser, server, {
+    const app = await openApp(env.browser, env.server, {
       settings: { name: 'Ada' },
       lanUrls: ['http://192.168.1.20:8070/', 'http://10.0.0.7:8070/'],
       qr,
     });
-    const guest = await openClient(browser, server, 'guest');
-    await guest.goto(`${server.url}?video=240#room=${room}&name=${encodeURIComponent('Lin 林')}&autojoin=1`);
+    const guest = await openClient(env.browser, env.server, 'guest');
+    await guest.goto(`${env.server.url}?video=240#room=${room}&name=${encodeURIComponent('Lin 林')}&autojoin=1`);
     await inCall(guest, 'a guest in the room');
     await app.getByLabel('Room', { exact: true }).fill(room);
     await app.getByRole('button', { name: 'Host a call', exact: true }).click();

@@ -1,10 +1,10 @@
 // A peer that sends what no peer connection can apply: a malformed answer,
 // and a candidate for an m-line that does not exist. The people it sent
 // them to are told, in words, and their call with each other goes on.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, waitFor } from './support/browser.js';
-import { startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo, waitUntil } from './support/call.js';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -13,32 +13,21 @@ import { joinCall, openClient, waitForRemoteVideo, waitUntil } from './support/c
 const toasts = (/** @type {Page} */ page) => page.$$eval('#toasts .toast', (els) => els.map((e) => e.textContent ?? ''));
 
 describe('a peer that sends bad signals', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   it('is reported to the people it wronged, and their call goes on', async () => {
-    const ann = await openClient(browser, server, 'ann');
-    const ben = await openClient(browser, server, 'ben');
-    await joinCall(ann, server, { name: 'Ann', room: 'bad-peer' });
-    await joinCall(ben, server, { name: 'Ben', room: 'bad-peer' });
+    const ann = await openClient(env.browser, env.server, 'ann');
+    const ben = await openClient(env.browser, env.server, 'ben');
+    await joinCall(ann, env.server, { name: 'Ann', room: 'bad-peer' });
+    await joinCall(ben, env.server, { name: 'Ben', room: 'bad-peer' });
     await waitForRemoteVideo(ann, 1, { what: 'Ann seeing Ben' });
 
     // Mallory speaks the protocol from a bare page: members offer to a
     // newcomer, and she answers Ann with garbage; Ben she answers properly
     // (a real peer connection of her own), then sends him a candidate for
     // m-line 9 of a two-line session.
-    const mallory = await browser.page(server.url.replace(/\/$/, ''));
-    await mallory.goto(`${server.url}healthz`);
+    const mallory = await env.browser.page(env.server.url.replace(/\/$/, ''));
+    await mallory.goto(`${env.server.url}healthz`);
     const names = { ann: await ann.evaluate(() => window.lancall.myId()), ben: await ben.evaluate(() => window.lancall.myId()) };
     await mallory.evaluate(({ ws, names }) => new Promise((resolve, reject) => {
       const socket = new WebSocket(ws);
@@ -63,7 +52,7 @@ describe('a peer that sends bad signals', () => {
         }
         if (done.size === 2) resolve(undefined);
       };
-    }), { ws: server.wsUrl, names });
+    }), { ws: env.server.wsUrl, names });
 
     for (const [page, who] of /** @type {const} */ ([[ann, 'Ann'], [ben, 'Ben']])) {
       await waitFor(page, () => [...document.querySelectorAll('#toasts .toast')]

@@ -1,12 +1,13 @@
 // Three people in a full mesh, then a fourth who joins and leaves: every
 // page's tiles follow, each with video decoding. Also saves the README's
 // screenshots of the lobby and of a three-way call.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { launch, waitFor } from './support/browser.js';
-import { REPO, startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { REPO } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, remoteTiles, waitForRemoteVideo } from './support/call.js';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -14,25 +15,17 @@ import { joinCall, openClient, remoteTiles, waitForRemoteVideo } from './support
 const SHOTS = join(REPO, 'docs', 'screenshots');
 
 describe('a mesh of three, and a fourth who comes and goes', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
   /** @type {Page[]} */ let pages = [];
   const names = ['Ana', 'Bao', 'Chen'];
+  const env = useServerAndBrowser();
 
   before(async () => {
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0']);
-    browser = await launch();
     await mkdir(SHOTS, { recursive: true });
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('the lobby, as a person first sees it', async () => {
-    const page = await openClient(browser, server, 'lobby');
-    await page.goto(server.url);
+    const page = await openClient(env.browser, env.server, 'lobby');
+    await page.goto(env.server.url);
     await page.getByLabel('Name', { exact: true }).fill('Ana');
     await page.getByRole('button', { name: 'Make up a room name' }).click();
     const room = await page.getByLabel('Room', { exact: true }).inputValue();
@@ -45,9 +38,9 @@ describe('a mesh of three, and a fourth who comes and goes', () => {
 
   it('three peers: each has two remote tiles with frames', async () => {
     for (const name of names) {
-      const page = await openClient(browser, server, name);
+      const page = await openClient(env.browser, env.server, name);
       pages.push(page);
-      await joinCall(page, server, { name, room: 'mesh', query: '?video=360' });
+      await joinCall(page, env.server, { name, room: 'mesh', query: '?video=360' });
     }
     for (const [i, page] of pages.entries()) {
       await waitForRemoteVideo(page, 2, { what: `${names[i]}'s two remote videos` });
@@ -63,8 +56,8 @@ describe('a mesh of three, and a fourth who comes and goes', () => {
   });
 
   it('a fourth joins: everyone has three tiles; it leaves: back to two', async () => {
-    const dan = await openClient(browser, server, 'Dan');
-    await joinCall(dan, server, { name: 'Dan', room: 'mesh' });
+    const dan = await openClient(env.browser, env.server, 'Dan');
+    await joinCall(dan, env.server, { name: 'Dan', room: 'mesh' });
     await waitForRemoteVideo(dan, 3, { what: "Dan's three remote videos", timeout: 45_000 });
     for (const [i, page] of pages.entries()) {
       await waitForRemoteVideo(page, 3, { what: `${names[i]}'s three remote videos`, timeout: 45_000 });

@@ -2,10 +2,11 @@
 // the host's heartbeat and resume grace (configured short here), and a host
 // that dies mid-call and comes back on the same port finds its callers
 // again — the media never stopped, and the call goes on.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, waitFor } from './support/browser.js';
+import { waitFor } from './support/browser.js';
 import { health, startServer } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, remoteTiles, waitForRemoteVideo, waitUntil } from './support/call.js';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -15,30 +16,22 @@ const HEARTBEAT = ['--ping-interval', '0.5', '--idle-timeout', '2', '--resume-gr
 const GONE_WITHIN_MS = (2 + 2 + 2) * 1000; // idle timeout + resume grace + slack
 
 describe('recovery', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
   /** @type {Page} */ let ann;
   /** @type {Page} */ let ben;
+  const env = useServerAndBrowser({ args: ['--bind', '127.0.0.1', '--port', '0', ...HEARTBEAT] });
 
   before(async () => {
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0', ...HEARTBEAT]);
-    browser = await launch();
-    ann = await openClient(browser, server, 'ann');
-    ben = await openClient(browser, server, 'ben');
-    await joinCall(ann, server, { name: 'Ann', room: 'recovery' });
-    await joinCall(ben, server, { name: 'Ben', room: 'recovery' });
+    ann = await openClient(env.browser, env.server, 'ann');
+    ben = await openClient(env.browser, env.server, 'ben');
+    await joinCall(ann, env.server, { name: 'Ann', room: 'recovery' });
+    await joinCall(ben, env.server, { name: 'Ben', room: 'recovery' });
     await waitForRemoteVideo(ann, 1);
     await waitForRemoteVideo(ben, 1);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('a page that crashes without leaving is removed within the heartbeat timeout', async () => {
-    const cid = await openClient(browser, server, 'cid');
-    await joinCall(cid, server, { name: 'Cid', room: 'recovery' });
+    const cid = await openClient(env.browser, env.server, 'cid');
+    await joinCall(cid, env.server, { name: 'Cid', room: 'recovery' });
     await waitForRemoteVideo(ann, 2, { what: "Ann seeing Ben and Cid" });
     // Kill the renderer: no pagehide, no `exit`, the socket just goes.
     const cdp = await cid.context().newCDPSession(cid);
@@ -54,13 +47,13 @@ describe('recovery', () => {
   });
 
   it('a dropped socket reconnects and resumes the same peer id: nobody sees a leave', async () => {
-    const eve = await openClient(browser, server, 'eve');
+    const eve = await openClient(env.browser, env.server, 'eve');
     // Route Eve's socket through the test so it can be cut, as a flaky
     // Wi-Fi would; each new socket is passed on to the real host.
     /** @type {import('playwright-core').WebSocketRoute[]} */
     const sockets = [];
     await eve.routeWebSocket(/\/ws$/, (ws) => { ws.connectToServer(); sockets.push(ws); });
-    await joinCall(eve, server, { name: 'Eve', room: 'recovery' });
+    await joinCall(eve, env.server, { name: 'Eve', room: 'recovery' });
     await waitForRemoteVideo(ann, 2, { what: 'Ann seeing Ben and Eve' });
     const id = await eve.evaluate(() => window.lancall.myId());
     await ann.$eval(`.tile[data-peer="${id}"]`, (e) => { e.setAttribute('data-test-mark', 'blip'); });
@@ -75,28 +68,28 @@ describe('recovery', () => {
     await eve.close();
   });
 
-  for (const [how, stop] of /** @type {[string, (s: typeof server) => Promise<unknown>][]} */ ([
+  for (const [how, stop] of /** @type {[string, (s: typeof env.server) => Promise<unknown>][]} */ ([
     ['killed (SIGKILL)', async (s) => { s.process.kill('SIGKILL'); await new Promise((r) => s.process.once('exit', r)); }],
     ['stopped gracefully (SIGTERM)', (s) => s.stop()],
   ])) {
     it(`the host is ${how} and restarted on the same port: both reconnect and the call goes on`, async () => {
-      const port = server.port;
+      const port = env.server.port;
       const idsBefore = [await ann.evaluate(() => window.lancall.myId()), await ben.evaluate(() => window.lancall.myId())];
       // Mark the tiles: the same connections must carry on, not new ones.
       for (const page of [ann, ben]) await page.$eval('.tile:not(.local)', (e) => { e.setAttribute('data-test-mark', 'before'); });
-      await stop(server);
+      await stop(env.server);
       // Both notice, and say so with a way out; the media keeps flowing meanwhile.
       for (const page of [ann, ben]) {
         await waitFor(page, () => !document.getElementById('banner')?.hidden, { what: 'the "host gone" banner' });
         assert.match(await page.textContent('#banner'), /Lost the connection to the host|Reconnecting/);
       }
       await waitForRemoteVideo(ann, 1, { what: 'video while the host is down' });
-      server = await startServer(['--bind', '127.0.0.1', '--port', String(port), ...HEARTBEAT]);
+      env.server = await startServer(['--bind', '127.0.0.1', '--port', String(port), ...HEARTBEAT]);
       for (const page of [ann, ben]) {
         await waitFor(page, () => document.getElementById('banner')?.hidden === true,
           { what: 'the banner to clear after reconnecting', timeout: 15_000 });
       }
-      const h = await health(server.port);
+      const h = await health(env.server.port);
       assert.equal(h.rooms, 1);
       assert.equal(h.peers, 2);
       // New ids from the new host, and each side knows the other's.
@@ -114,8 +107,8 @@ describe('recovery', () => {
       await waitForRemoteVideo(ann, 1, { what: "Ann's video after the restart" });
       await waitForRemoteVideo(ben, 1, { what: "Ben's video after the restart" });
       // Signaling works again: a newcomer reaches both.
-      const dee = await openClient(browser, server, 'dee');
-      await joinCall(dee, server, { name: 'Dee', room: 'recovery' });
+      const dee = await openClient(env.browser, env.server, 'dee');
+      await joinCall(dee, env.server, { name: 'Dee', room: 'recovery' });
       await waitForRemoteVideo(dee, 2, { what: "Dee seeing Ann and Ben" });
       await waitForRemoteVideo(ann, 2, { what: 'Ann seeing Ben and Dee' });
       await dee.click('button[data-action="leave"]');

@@ -6,8 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, waitFor } from './support/browser.js';
-import { REPO, claimPort, serveStatic, startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { REPO, claimPort, serveStatic } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -42,31 +43,26 @@ async function seedSeesVideo(/** @type {Page} */ page) {
 }
 
 describe('lancall client and the seed page in one room', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
   /** @type {Awaited<ReturnType<typeof serveStatic>>} */ let site;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
   /** @type {() => Promise<void>} */ let release = async () => {};
 
   before(async () => {
     // Port 8070 is the seed page's; other runs on this machine take turns.
     release = await claimPort(SEED_PORT);
     site = await serveStatic(SEED_DIR);
-    server = await startServer(['--bind', '127.0.0.1', '--port', String(SEED_PORT), '--allow-origin', site.origin]);
-    browser = await launch();
   });
-
+  const env = useServerAndBrowser({ args: () => ['--bind', '127.0.0.1', '--port', String(SEED_PORT), '--allow-origin', site.origin] });
+  // Registered after the fixture's, so it runs once the server is stopped.
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     await site?.close();
     await release();
   });
 
   it('the seed page first, our client second: video both ways', async () => {
-    const seed = await browser.page(site.origin);
-    const ours = await openClient(browser, server, 'ours');
+    const seed = await env.browser.page(site.origin);
+    const ours = await openClient(env.browser, env.server, 'ours');
     await joinSeed(seed, site.origin, 'seed1', '张三');
-    await joinCall(ours, server, { name: 'Li', room: 'seed1' });
+    await joinCall(ours, env.server, { name: 'Li', room: 'seed1' });
     await waitForRemoteVideo(ours, 1, { what: "our client's video from the seed page" });
     await seedSeesVideo(seed);
     assert.equal(await ours.$eval('.tile:not(.local) .tile-name span', (e) => e.textContent), '张三');
@@ -75,9 +71,9 @@ describe('lancall client and the seed page in one room', () => {
   });
 
   it('our client first, the seed page second: video both ways', async () => {
-    const seed = await browser.page(site.origin);
-    const ours = await openClient(browser, server, 'ours');
-    await joinCall(ours, server, { name: 'Li', room: 'seed2' });
+    const seed = await env.browser.page(site.origin);
+    const ours = await openClient(env.browser, env.server, 'ours');
+    await joinCall(ours, env.server, { name: 'Li', room: 'seed2' });
     await joinSeed(seed, site.origin, 'seed2', '李四');
     await waitForRemoteVideo(ours, 1, { what: "our client's video from the seed page" });
     await seedSeesVideo(seed);

@@ -3,10 +3,10 @@
 // script, and a leave that clears the tile at once. One `lancall serve` on a
 // free port and one headless Chromium with fake devices; every wait is on
 // something observable (getStats counters, the DOM), never a fixed sleep.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, waitFor } from './support/browser.js';
-import { startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, remoteTiles, waitForRemoteVideo, waitUntil } from './support/call.js';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -18,27 +18,19 @@ import { joinCall, openClient, remoteTiles, waitForRemoteVideo, waitUntil } from
 const peerStats = (page) => page.evaluate(async () => (await window.lancall.stats())[0]);
 
 describe('a two-person call', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
   /** @type {Page} */ let alice;
   /** @type {Page} */ let bob;
+  const env = useServerAndBrowser();
 
   before(async () => {
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0']);
-    browser = await launch();
-    alice = await openClient(browser, server, 'alice');
-    bob = await openClient(browser, server, 'bob');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+    alice = await openClient(env.browser, env.server, 'alice');
+    bob = await openClient(env.browser, env.server, 'bob');
   });
 
   it('each sees the other\'s video play and receives audio packets', async () => {
-    await joinCall(alice, server, { name: 'Alice', room: 'duo' });
+    await joinCall(alice, env.server, { name: 'Alice', room: 'duo' });
     await waitFor(alice, () => document.querySelector('.waiting') !== null, { what: 'the waiting card with the invite link' });
-    await joinCall(bob, server, { name: 'Bob', room: 'duo' });
+    await joinCall(bob, env.server, { name: 'Bob', room: 'duo' });
     for (const [who, page] of [['alice', alice], ['bob', bob]]) {
       await waitForRemoteVideo(/** @type {Page} */ (page), 1, { what: `${who}'s remote video` });
       const first = await peerStats(/** @type {Page} */ (page));

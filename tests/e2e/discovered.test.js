@@ -1,10 +1,9 @@
 // The list of hosts found on this network (ui/js/view/discovered.js), in
 // the page the server serves: hosts come and go, each is one button, and a
 // click hands that host to whoever mounted the list.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './support/browser.js';
-import { startServer } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 
 const HOSTS = [
   { id: 'Studio._lancall._tcp.local.', name: 'Studio', url: 'https://10.0.0.5:8070/', port: 8070, version: 1, tls: true, room: null },
@@ -12,22 +11,11 @@ const HOSTS = [
 ];
 
 describe('the hosts-on-this-network list', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
-
-  before(async () => {
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0']);
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   it('lists hosts live and joins the one clicked', async () => {
-    const page = await browser.page();
-    await page.goto(server.url);
+    const page = await env.browser.page();
+    await page.goto(env.server.url);
     await page.evaluate(async (hosts) => {
       const { DiscoveredHosts } = await import('/js/view/discovered.js');
       const { I18n, fetchCatalog } = await import('/js/i18n.js');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { launch, waitFor } from './support/browser.js';
 import { startServer } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo, waitUntil } from './support/call.js';
 import { acceptCertificate } from './support/tls.js';
 
@@ -35,24 +36,24 @@ function presentedFingerprint(port) {
 
 describe('browser guests over HTTPS', () => {
   /** @type {string} */ let certDir;
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let guestBrowser;
   /** @type {Awaited<ReturnType<typeof launch>>} */ let appBrowser;
   let fingerprint = '';
 
   before(async () => {
     certDir = await mkdtemp(join(tmpdir(), 'lancall-cert-'));
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0', '--https', '--cert-dir', certDir]);
-    const line = await waitUntilLine(server, /certificate SHA-256 ([0-9A-F:]{95})/);
+  });
+  // `env.browser` is the guest's; the app's side has a browser of its own.
+  const env = useServerAndBrowser({ args: () => ['--bind', '127.0.0.1', '--port', '0', '--https', '--cert-dir', certDir] });
+
+  before(async () => {
+    const line = await waitUntilLine(env.server, /certificate SHA-256 ([0-9A-F:]{95})/);
     fingerprint = line[1];
-    guestBrowser = await launch();
     appBrowser = await launch();
   });
 
+  // Registered after the fixture's, so it runs once the server is stopped.
   after(async () => {
-    await guestBrowser?.close();
     await appBrowser?.close();
-    await server?.stop();
     if (certDir) await rm(certDir, { recursive: true, force: true });
   });
 
@@ -60,10 +61,10 @@ describe('browser guests over HTTPS', () => {
     const pem = await readFile(join(certDir, 'lancall-cert.pem'), 'utf8');
     const kept = new X509Certificate(pem);
     assert.equal(kept.fingerprint256, fingerprint);
-    assert.equal(await presentedFingerprint(server.port), fingerprint);
+    assert.equal(await presentedFingerprint(env.server.port), fingerprint);
     assert.match(kept.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
     assert.equal((await stat(join(certDir, 'lancall-key.pem'))).mode & 0o077, 0, 'the key is private');
-    assert.match(server.stdout(), new RegExp(`https://127\\.0\\.0\\.1:${server.port}/`));
+    assert.match(env.server.stdout(), new RegExp(`https://127\\.0\\.0\\.1:${env.server.port}/`));
     // A later run uses the kept certificate: guests see the same fingerprint.
     const again = await startServer(['--bind', '127.0.0.1', '--port', '0', '--https', '--cert-dir', certDir]);
     try {
@@ -74,8 +75,8 @@ describe('browser guests over HTTPS', () => {
   });
 
   it('a guest accepts the certificate and calls a plain-WS peer over WSS', async () => {
-    const httpsUrl = `https://127.0.0.1:${server.port}/`;
-    const guest = await guestBrowser.page(httpsUrl.replace(/\/$/, ''));
+    const httpsUrl = `https://127.0.0.1:${env.server.port}/`;
+    const guest = await env.browser.page(httpsUrl.replace(/\/$/, ''));
     /** @type {string[]} */
     const sockets = [];
     guest.on('websocket', (ws) => sockets.push(ws.url()));
@@ -83,14 +84,14 @@ describe('browser guests over HTTPS', () => {
     assert.equal(await guest.evaluate(() => window.isSecureContext), true, 'an https page is a secure origin');
 
     await joinCall(guest, { url: httpsUrl }, { name: 'Guest', room: 'secure' });
-    assert.ok(sockets.length > 0 && sockets.every((u) => u.startsWith(`wss://127.0.0.1:${server.port}/`)), `sockets: ${sockets}`);
+    assert.ok(sockets.length > 0 && sockets.every((u) => u.startsWith(`wss://127.0.0.1:${env.server.port}/`)), `sockets: ${sockets}`);
     // The invite link the guest would pass on keeps the secure scheme.
     const invite = await waitUntil(guest, () => document.querySelector('.waiting .link code')?.textContent ?? '', (t) => t !== '',
       { what: 'the invite link' });
     assert.ok(invite.startsWith(httpsUrl), invite);
 
-    const app = await openClient(appBrowser, server, 'app side');
-    await joinCall(app, server, { name: 'Host', room: 'secure' });
+    const app = await openClient(appBrowser, env.server, 'app side');
+    await joinCall(app, env.server, { name: 'Host', room: 'secure' });
     await waitFor(guest, () => window.lancall.peers().length === 1, { what: 'the guest sees the host' });
     await waitForRemoteVideo(guest, 1, { what: 'the guest decoding the host\'s video' });
     await waitForRemoteVideo(app, 1, { what: 'the host decoding the guest\'s camera' });

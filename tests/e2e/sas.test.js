@@ -3,10 +3,9 @@
 // middle that swaps the fingerprints in the offers and answers it passes on
 // (as an attacker putting its own DTLS endpoint in between would), each side
 // derives its words from different fingerprints and the words differ.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch } from './support/browser.js';
-import { startServer } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitUntil } from './support/call.js';
 import { WORDS, shortAuthString } from '../../ui/js/sas.js';
 
@@ -47,18 +46,7 @@ async function relayRewritingFingerprints(page) {
 }
 
 describe('verification words (short authentication string)', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
-
-  before(async () => {
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0']);
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   it('the derivation is symmetric and versioned, and ignores case and repeats', () => {
     const a = 'v=0\r\na=fingerprint:sha-256 0A:1B\r\nm=audio 9 x\r\na=fingerprint:SHA-256 0a:1b\r\n';
@@ -72,10 +60,10 @@ describe('verification words (short authentication string)', () => {
   });
 
   it('both sides of a call show the same words, in the connection details too', async () => {
-    const alice = await openClient(browser, server, 'alice');
-    const bob = await openClient(browser, server, 'bob');
-    await joinCall(alice, server, { name: 'Alice', room: 'sas' });
-    await joinCall(bob, server, { name: 'Bob', room: 'sas' });
+    const alice = await openClient(env.browser, env.server, 'alice');
+    const bob = await openClient(env.browser, env.server, 'bob');
+    await joinCall(alice, env.server, { name: 'Alice', room: 'sas' });
+    await joinCall(bob, env.server, { name: 'Bob', room: 'sas' });
     for (const page of [alice, bob]) {
       await waitUntil(page, () => window.lancall.peers()[0]?.state, (s) => s === 'connected', { what: 'connected' });
     }
@@ -95,11 +83,11 @@ describe('verification words (short authentication string)', () => {
   });
 
   it('a relay that swaps the fingerprints leaves the two sides with different words', async () => {
-    const carol = await openClient(browser, server, 'carol');
-    const dave = await openClient(browser, server, 'dave');
+    const carol = await openClient(env.browser, env.server, 'carol');
+    const dave = await openClient(env.browser, env.server, 'dave');
     const rewritten = await relayRewritingFingerprints(dave);
-    await joinCall(carol, server, { name: 'Carol', room: 'mitm' });
-    await joinCall(dave, server, { name: 'Dave', room: 'mitm' });
+    await joinCall(carol, env.server, { name: 'Carol', room: 'mitm' });
+    await joinCall(dave, env.server, { name: 'Dave', room: 'mitm' });
     const [c, d] = [await sasOf(carol), await sasOf(dave)];
     console.log(`carol sees "${c}", dave sees "${d}" (${rewritten()} descriptions rewritten)`);
     assert.ok(rewritten() >= 2, 'the relay rewrote the offer and the answer');

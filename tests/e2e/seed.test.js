@@ -4,8 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, waitFor } from './support/browser.js';
-import { REPO, claimPort, health, serveStatic, startServer } from './support/server.js';
+import { waitFor } from './support/browser.js';
+import { REPO, claimPort, health, serveStatic } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 
 const SEED_DIR = join(REPO, '..', 'shared', 'seed');
 const SEED_PORT = 8070;
@@ -26,21 +27,22 @@ async function remoteFrames(page) {
 }
 
 describe('the seed page through lancall serve', () => {
-  let server, site, browser, a, b, release;
+  let site, a, b, release;
 
   before(async () => {
     release = await claimPort(SEED_PORT);
     site = await serveStatic(SEED_DIR);
-    server = await startServer(['--bind', '127.0.0.1', '--port', String(SEED_PORT), '--allow-origin', site.origin]);
-    browser = await launch();
-    a = await browser.page(site.origin);
-    b = await browser.page(site.origin);
+  });
+  const env = useServerAndBrowser({ args: () => ['--bind', '127.0.0.1', '--port', String(SEED_PORT), '--allow-origin', site.origin] });
+
+  before(async () => {
+    a = await env.browser.page(site.origin);
+    b = await env.browser.page(site.origin);
     for (const page of [a, b]) await page.goto(`${site.origin}/video.html`);
   });
 
+  // Registered after the fixture's, so it runs once the server is stopped.
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     await site?.close();
     await release?.();
   });
@@ -53,10 +55,10 @@ describe('the seed page through lancall serve', () => {
     }, { what: 'the local camera preview' });
     await joinSeed(b, '1001', 'bob');
     const deadline = Date.now() + 10_000;
-    let h = await health(server.port);
+    let h = await health(env.server.port);
     while (h.peers < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      h = await health(server.port);
+      h = await health(env.server.port);
     }
     assert.equal(h.rooms, 1);
     assert.equal(h.peers, 2);
@@ -79,10 +81,10 @@ describe('the seed page through lancall serve', () => {
   it('exit on one side tells the other and leaves one peer', async () => {
     await b.click('button:has-text("退出房间")');
     const deadline = Date.now() + 5_000;
-    let h = await health(server.port);
+    let h = await health(env.server.port);
     while (h.peers !== 1 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
-      h = await health(server.port);
+      h = await health(env.server.port);
     }
     assert.equal(h.peers, 1);
   });

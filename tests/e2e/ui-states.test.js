@@ -1,39 +1,29 @@
 // The states a person can land in, and the way out of each: camera refused
 // (join to watch and listen), room full, passcode, host unreachable; plus
 // invite links, languages and the keyboard.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launch, waitFor } from './support/browser.js';
-import { REPO, startServer } from './support/server.js';
+import { REPO } from './support/server.js';
+import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 
 /** @typedef {import('playwright-core').Page} Page */
 
 describe('states and ways out', () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */ let server;
-  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
-
-  before(async () => {
-    server = await startServer(['--bind', '127.0.0.1', '--port', '0', '--max-room-size', '2']);
-    browser = await launch();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser({ args: ['--bind', '127.0.0.1', '--port', '0', '--max-room-size', '2'] });
 
   it('camera permission denied: says so, and "Join without camera" still sees and hears the others', async () => {
     // A browser without the fake-UI flag and with no permission granted:
     // getUserMedia is refused as a person's "Block" would refuse it.
     const denying = await launch({ fakeUi: false });
     try {
-      const host = await openClient(browser, server, 'host');
-      await joinCall(host, server, { name: 'Host', room: 'denied' });
+      const host = await openClient(env.browser, env.server, 'host');
+      await joinCall(host, env.server, { name: 'Host', room: 'denied' });
       const page = await denying.page(); // no grant
-      await joinCall(page, server, { name: 'Watcher', room: 'denied', wait: false });
+      await joinCall(page, env.server, { name: 'Watcher', room: 'denied', wait: false });
       await waitFor(page, () => document.getElementById('gate-title')?.textContent === 'Camera and microphone are blocked',
         { what: 'the permission-denied message' });
       assert.equal(await page.getByRole('button', { name: 'Try again' }).isVisible(), true);
@@ -57,12 +47,12 @@ describe('states and ways out', () => {
   it('room full: the third person is told, and can go back', async () => {
     const pages = [];
     for (const name of ['One', 'Two']) {
-      const p = await openClient(browser, server, name);
-      await joinCall(p, server, { name, room: 'small' });
+      const p = await openClient(env.browser, env.server, name);
+      await joinCall(p, env.server, { name, room: 'small' });
       pages.push(p);
     }
-    const third = await openClient(browser, server, 'three');
-    await joinCall(third, server, { name: 'Three', room: 'small', wait: false });
+    const third = await openClient(env.browser, env.server, 'three');
+    await joinCall(third, env.server, { name: 'Three', room: 'small', wait: false });
     await waitFor(third, () => document.getElementById('gate-title')?.textContent === 'This room is full', { what: 'the room-full message' });
     assert.match(await third.textContent('#gate-text') ?? '', /"small" already has as many people as it can hold/);
     await third.getByRole('button', { name: 'Back to start' }).click();
@@ -71,16 +61,16 @@ describe('states and ways out', () => {
   });
 
   it('a room with a passcode asks for it, refuses a wrong one, and lets the right one in', async () => {
-    const owner = await openClient(browser, server, 'owner');
-    await owner.goto(`${server.url}?video=240`);
+    const owner = await openClient(env.browser, env.server, 'owner');
+    await owner.goto(`${env.server.url}?video=240`);
     await owner.getByLabel('Name', { exact: true }).fill('Owner');
     await owner.getByLabel('Room', { exact: true }).fill('secret');
     await owner.getByText('Host and passcode').click();
     await owner.getByLabel('Passcode (optional)').fill('open sesame');
     await owner.getByRole('button', { name: 'Join', exact: true }).click();
     await waitFor(owner, () => window.lancall?.phase() === 'in-call', { what: 'the owner in the room' });
-    const guest = await openClient(browser, server, 'guest');
-    await joinCall(guest, server, { name: 'Guest', room: 'secret', wait: false });
+    const guest = await openClient(env.browser, env.server, 'guest');
+    await joinCall(guest, env.server, { name: 'Guest', room: 'secret', wait: false });
     await waitFor(guest, () => document.getElementById('gate-title')?.textContent === 'This room has a passcode', { what: 'the passcode prompt' });
     await guest.fill('#gate-passcode', 'wrong');
     await guest.getByRole('button', { name: 'Join', exact: true }).click();
@@ -93,16 +83,16 @@ describe('states and ways out', () => {
   });
 
   it('a burst of wrong passcodes is stopped: the page says to wait, and the right one is refused meanwhile', async () => {
-    const owner = await openClient(browser, server, 'vault-owner');
-    await owner.goto(`${server.url}?video=240`);
+    const owner = await openClient(env.browser, env.server, 'vault-owner');
+    await owner.goto(`${env.server.url}?video=240`);
     await owner.getByLabel('Name', { exact: true }).fill('Owner');
     await owner.getByLabel('Room', { exact: true }).fill('vault');
     await owner.getByText('Host and passcode').click();
     await owner.getByLabel('Passcode (optional)').fill('tulip');
     await owner.getByRole('button', { name: 'Join', exact: true }).click();
     await waitFor(owner, () => window.lancall?.phase() === 'in-call', { what: 'the owner in the room' });
-    const guesser = await openClient(browser, server, 'guesser');
-    await joinCall(guesser, server, { name: 'Guesser', room: 'vault', wait: false });
+    const guesser = await openClient(env.browser, env.server, 'guesser');
+    await joinCall(guesser, env.server, { name: 'Guesser', room: 'vault', wait: false });
     await waitFor(guesser, () => document.getElementById('gate-title')?.textContent === 'This room has a passcode', { what: 'the passcode prompt' });
     // The server allows ten wrong guesses from one address (five per
     // connection, which it then closes); the page reconnects for each retry.
@@ -126,8 +116,8 @@ describe('states and ways out', () => {
   });
 
   it('host unreachable: says where it looked, retries, and lets one change the host', async () => {
-    const page = await openClient(browser, server, 'lost');
-    await page.goto(`${server.url}#room=nowhere&name=Lost`);
+    const page = await openClient(env.browser, env.server, 'lost');
+    await page.goto(`${env.server.url}#room=nowhere&name=Lost`);
     await page.getByText('Host and passcode').click();
     await page.getByLabel('Host', { exact: true }).fill('127.0.0.1:9');
     await page.getByRole('button', { name: 'Join', exact: true }).click();
@@ -135,22 +125,22 @@ describe('states and ways out', () => {
     assert.match(await page.textContent('#gate-text') ?? '', /127\.0\.0\.1:9/);
     await page.getByRole('button', { name: 'Change host' }).click();
     await waitFor(page, () => document.activeElement?.id === 'host', { what: 'the host field focused' });
-    await page.getByLabel('Host', { exact: true }).fill(`127.0.0.1:${server.port}`);
+    await page.getByLabel('Host', { exact: true }).fill(`127.0.0.1:${env.server.port}`);
     await page.getByRole('button', { name: 'Join', exact: true }).click();
     await waitFor(page, () => window.lancall.phase() === 'in-call', { what: 'joined after fixing the host' });
     await page.close();
   });
 
   it('invite links prefill the lobby, and autojoin joins', async () => {
-    const page = await openClient(browser, server, 'invited');
-    await page.goto(`${server.url}?video=240#room=book-club&name=${encodeURIComponent('王五')}`);
+    const page = await openClient(env.browser, env.server, 'invited');
+    await page.goto(`${env.server.url}?video=240#room=book-club&name=${encodeURIComponent('王五')}`);
     assert.equal(await page.getByLabel('Room', { exact: true }).inputValue(), 'book-club');
     assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), '王五');
-    assert.equal(await page.getByLabel('Host', { exact: true }).inputValue(), `127.0.0.1:${server.port}`);
+    assert.equal(await page.getByLabel('Host', { exact: true }).inputValue(), `127.0.0.1:${env.server.port}`);
     await page.goto('about:blank');
-    await page.goto(`${server.url}?video=240#room=book-club&name=Auto&autojoin=1`);
+    await page.goto(`${env.server.url}?video=240#room=book-club&name=Auto&autojoin=1`);
     await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'autojoin' });
-    assert.match(await page.textContent('.waiting code') ?? '', new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/#room=book-club$`));
+    assert.match(await page.textContent('.waiting code') ?? '', new RegExp(`^http://127\\.0\\.0\\.1:${env.server.port}/#room=book-club$`));
     // Keyboard: ? shows the shortcuts, M mutes, L leaves.
     await page.locator('body').press('?');
     await waitFor(page, () => /** @type {HTMLDialogElement} */ (document.getElementById('help')).open, { what: 'the help dialog' });
@@ -163,8 +153,8 @@ describe('states and ways out', () => {
   });
 
   it('speaks Simplified Chinese when switched, and remembers it', async () => {
-    const page = await openClient(browser, server, 'zh');
-    await page.goto(server.url);
+    const page = await openClient(env.browser, env.server, 'zh');
+    await page.goto(env.server.url);
     await page.selectOption('#lang', 'zh-CN');
     await waitFor(page, () => document.documentElement.lang === 'zh-CN', { what: 'the language switch' });
     assert.equal(await page.getByLabel('名字', { exact: true }).isVisible(), true);
@@ -177,12 +167,12 @@ describe('states and ways out', () => {
   });
 
   it('a window without RTCPeerConnection (Linux WebKitGTK) says so and offers the link for a browser', async () => {
-    const page = await openClient(browser, server, 'webkitgtk');
+    const page = await openClient(env.browser, env.server, 'webkitgtk');
     await page.addInitScript(() => { delete (/** @type {any} */ (window)).RTCPeerConnection; });
-    await page.goto(`${server.url}#room=garden`);
+    await page.goto(`${env.server.url}#room=garden`);
     await waitFor(page, () => document.getElementById('unsupported')?.hidden === false, { what: 'the "can\'t make calls" notice' });
     assert.equal(await page.textContent('#unsupported strong'), "This window can't make calls yet");
-    assert.equal(await page.textContent('#unsupported-link'), `http://127.0.0.1:${server.port}/#room=garden`);
+    assert.equal(await page.textContent('#unsupported-link'), `http://127.0.0.1:${env.server.port}/#room=garden`);
     assert.equal(await page.getByRole('button', { name: 'Join', exact: true }).isDisabled(), true);
     await page.close();
   });
