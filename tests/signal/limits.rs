@@ -8,7 +8,7 @@ use lancall::signal::Config;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::TestServer;
+use crate::support::{TestServer, PROMPT};
 
 /// A message over the frame limit closes that socket with 1009; the rest of
 /// the room carries on.
@@ -118,9 +118,22 @@ async fn rate_limit() {
         assert_eq!(a.expect("candidate").await["value"], i);
     }
     a.expect_silence(Duration::from_millis(100)).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    b.send(json!({"event": "candidate", "data": {"value": "later"}})).await;
-    assert_eq!(a.expect("candidate").await["value"], "later");
+    // The bucket refills at 5 a second (real time: it reads the system
+    // clock). Probe until one gets through; those before it were dropped.
+    let deadline = tokio::time::Instant::now() + PROMPT;
+    let mut probes = 0;
+    let passed = loop {
+        probes += 1;
+        b.send(json!({"event": "candidate", "data": {"value": probes}})).await;
+        if let Some(got) = a.next_text(Duration::from_millis(50)).await {
+            break got.expect("a stays connected");
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {PROMPT:?} waiting for b's bucket to refill (a probe to get through)");
+    };
+    let passed: serde_json::Value = serde_json::from_str(&passed).expect("JSON");
+    assert_eq!(passed["event"], "candidate", "{passed}");
+    let n = passed["data"]["value"].as_u64().expect("a probe's number");
+    assert!((1..=probes).contains(&n), "{passed} after {probes} probes");
 }
 
 /// At the connection cap the next socket is told `server_full` and closed

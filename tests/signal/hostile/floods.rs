@@ -3,11 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use lancall::signal::Config;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{Honest, TestServer};
+use crate::support::{Client, Honest, TestServer, PROMPT};
 
 /// A client sending thousands of messages as fast as it can is held to the
 /// rate: its room-mate receives no more than burst + rate × time, the
@@ -34,23 +34,58 @@ async fn flood_is_held_to_the_rate() {
     let mut flooder = flood.await.unwrap();
     honest.still_relay().await;
 
-    // Everything that got through has arrived once the flood is read.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server reads a socket's frames in order, so its pong to a ping
+    // sent after the flood shows it has handled every message of it.
+    let mut rate_errors = read_until_pong(&mut flooder).await;
     let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(server.shared.stats().peers, 4, "the flooder is throttled, not dropped");
+    // What got through is in the mate's queue; a newcomer's `join` notice
+    // queued now comes after all of it.
+    let (_last, _) = server.joined("last", "noisy").await;
     let mut got = 0;
-    while let Some(Ok(_)) = mate.next_text(Duration::from_millis(200)).await {
-        got += 1;
+    loop {
+        let msg = mate.recv().await;
+        match msg["event"].as_str() {
+            Some("candidate") => got += 1,
+            Some("join") => break,
+            _ => panic!("the mate got {msg}"),
+        }
     }
     let allowed = 100.0 + 50.0 * (elapsed + 0.5);
     assert!(got >= 99 && f64::from(got) <= allowed, "{got} relayed in {elapsed:.2} s");
-    let mut rate_errors = 0;
+    // Its own replies may still be on their way; the same notice is not one.
     while let Some(Ok(text)) = flooder.next_text(Duration::from_millis(200)).await {
+        if text.contains(r#""event":"join""#) {
+            continue;
+        }
         assert!(text.contains("rate_limited"), "{text}");
         rate_errors += 1;
     }
     assert!((1..=(elapsed.ceil() as usize + 1)).contains(&rate_errors), "{rate_errors} rate errors");
-    assert_eq!(server.shared.stats().peers, 4, "the flooder is throttled, not dropped");
     honest.still_relay().await;
+}
+
+/// Ping `c` and read until the server's pong, within [`PROMPT`]; returns
+/// how many `rate_limited` errors came before it (and fails on anything
+/// else).
+async fn read_until_pong(c: &mut Client) -> usize {
+    c.ws.send(Message::Ping(b"after the flood".to_vec().into())).await.expect("send ping");
+    let deadline = tokio::time::Instant::now() + PROMPT;
+    let mut rate_errors = 0;
+    loop {
+        let next = tokio::time::timeout_at(deadline, c.ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("timed out after {PROMPT:?} waiting for the server to read the whole flood (its pong)"));
+        match next {
+            Some(Ok(Message::Pong(payload))) if payload.as_ref() == b"after the flood" => return rate_errors,
+            Some(Ok(Message::Text(text))) => {
+                assert!(text.contains("rate_limited"), "{text}");
+                rate_errors += 1;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("the flooder's socket ended before the pong: {other:?}"),
+        }
+    }
 }
 
 /// Many clients each sending a frame one byte over the limit are each
