@@ -47,14 +47,15 @@ export async function openClient(browser, server, label = '') {
  * Fill the lobby and press Join, by the labels a person reads.
  * @param {import('playwright-core').Page} page
  * @param {{ url: string }} server
- * @param {{ name: string, room: string, query?: string, wait?: boolean }} o
+ * @param {{ name: string, room: string, query?: string, wait?: boolean, timeout?: number }} o
+ *   `timeout`: how long to wait for the page to be in the call (20 s unless told).
  */
-export async function joinCall(page, server, { name, room, query = '?video=240', wait = true }) {
+export async function joinCall(page, server, { name, room, query = '?video=240', wait = true, timeout }) {
   await page.goto(`${server.url}${query}#room=${encodeURIComponent(room)}`);
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Room', { exact: true }).fill(room);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
-  if (wait) await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: `${name} in the call` });
+  if (wait) await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: `${name} in the call`, timeout });
 }
 
 /** Ids of the remote tiles on screen. */
