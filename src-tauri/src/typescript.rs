@@ -27,7 +27,8 @@ impl Declarations {
         for line in about.lines() {
             let _ = writeln!(text, "// {line}");
         }
-        Declarations { text, cfg: ts_rs::Config::new() }
+        // JSON numbers are JavaScript numbers: counters never reach 2^53.
+        Declarations { text, cfg: ts_rs::Config::new().with_large_int("number") }
     }
 
     /// Declare `T`, exported, with its doc comment.

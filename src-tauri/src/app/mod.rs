@@ -9,7 +9,7 @@ pub mod launch;
 mod media_probe;
 mod menu;
 mod nearby;
-mod native_engine;
+mod native;
 pub mod permissions;
 pub mod settings;
 
@@ -74,8 +74,8 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
         .manage(hosting)
         .manage(launch)
         .manage(nearby::Nearby::default())
-        .manage(native_engine::NativeEngine::default())
-        .invoke_handler(native_engine::handler(tauri::generate_handler![
+        .manage(native::NativeEngine::default())
+        .invoke_handler(native::handler(tauri::generate_handler![
             commands::launch,
             commands::host_start,
             commands::host_stop,

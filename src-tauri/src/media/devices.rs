@@ -17,6 +17,7 @@ use super::error::{Error, Result};
 /// Which stream: a camera gives video, a microphone audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Kind {
     Audio,
     Video,

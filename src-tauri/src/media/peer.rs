@@ -32,6 +32,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Frames that went through this peer's decoders so far.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Counters {
     /// Encoded video frames received (after depayloading).
     pub video_frames_received: u64,

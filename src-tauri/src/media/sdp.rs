@@ -11,6 +11,7 @@ use super::error::{Error, Result};
 /// What kind of description: the `type` of an `RTCSessionDescriptionInit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum SdpType {
     Offer,
     Answer,
@@ -20,6 +21,7 @@ pub enum SdpType {
 
 /// `{"type": "offer", "sdp": "v=0\r\n…"}`, as ui/js/peer.js relays it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SessionDescription {
     #[serde(rename = "type")]
     pub kind: SdpType,
@@ -30,13 +32,17 @@ pub struct SessionDescription {
 /// `RTCIceCandidateInit` as `RTCIceCandidate.toJSON()` gives it. An empty
 /// `candidate` is the end-of-candidates marker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct IceCandidate {
     pub candidate: String,
     #[serde(rename = "sdpMid", default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub sdp_mid: Option<String>,
     #[serde(rename = "sdpMLineIndex", default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub sdp_mline_index: Option<u32>,
     #[serde(rename = "usernameFragment", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub username_fragment: Option<String>,
 }
 

@@ -1,0 +1,159 @@
+//! The `native_*` commands of one peer and of the engine as a whole: what
+//! the page's `NativePeerConnection` calls. Each is async, so the GTK main
+//! thread never waits on webrtcbin.
+
+use tauri::ipc::{Channel, InvokeResponseBody};
+use tauri::State;
+
+use super::bridge::{EngineCheck, NativeEvent, PeerStats};
+use super::running::Slot;
+use super::{lock, NativeEngine};
+use crate::media::{IceCandidate, Result, SessionDescription};
+
+/// Whether the engine can run here (GStreamer and its plugins are
+/// installed), asked by the page before it picks an engine; `preview`
+/// says whether the page should preview the engine's video rather than
+/// open the camera itself.
+#[tauri::command]
+pub async fn native_engine_check() -> Result<EngineCheck> {
+    crate::media::init()?;
+    let flag = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+    let mock = flag(crate::app::permissions::MOCK_CAPTURE_ENV) && !flag(super::TEST_SOURCE_ENV);
+    Ok(EngineCheck { preview: !mock })
+}
+
+/// Stop the engine: every connection and the capture (the camera's
+/// light goes out). The next peer or preview starts it again.
+#[tauri::command]
+pub async fn native_engine_stop(state: State<'_, NativeEngine>) -> Result<()> {
+    let running = lock(&state.running).take();
+    if let Some(r) = running {
+        let peers: Vec<Slot> = lock(&r.peers).drain().map(|(_, s)| s).collect();
+        for s in peers {
+            s.peer.close();
+        }
+        *lock(&r.preview) = None;
+        // Capture stops when `Running` drops; stopping a pipeline can
+        // wait on its threads: not on this one.
+        tauri::async_runtime::spawn_blocking(move || drop(r));
+    }
+    Ok(())
+}
+
+/// Our own video from now on to `channel` (each call replaces the last
+/// and asks the encoder for a key frame, so a new decoder can start).
+#[tauri::command]
+pub async fn native_preview(state: State<'_, NativeEngine>, channel: Channel<InvokeResponseBody>) -> Result<()> {
+    let running = state.running()?;
+    *lock(&running.preview) = Some(channel);
+    running.engine.set_preview(true);
+    Ok(())
+}
+
+/// A new connection; its events and remote video go to the two channels.
+#[tauri::command]
+pub async fn native_peer_create(
+    state: State<'_, NativeEngine>,
+    events: Channel<NativeEvent>,
+    video: Channel<InvokeResponseBody>,
+) -> Result<String> {
+    let running = state.running()?;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = format!("p{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let peer = running.engine.peer(&id)?;
+    lock(&running.peers).insert(id.clone(), Slot { peer, events, video });
+    Ok(id)
+}
+
+#[tauri::command]
+pub async fn native_peer_close(state: State<'_, NativeEngine>, id: String) -> Result<()> {
+    let Some(running) = state.current() else { return Ok(()) };
+    let slot = lock(&running.peers).remove(&id);
+    if let Some(s) = slot {
+        s.peer.close();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn native_create_offer(state: State<'_, NativeEngine>, id: String) -> Result<SessionDescription> {
+    state.peer(&id)?.create_offer().await
+}
+
+#[tauri::command]
+pub async fn native_create_answer(state: State<'_, NativeEngine>, id: String) -> Result<SessionDescription> {
+    state.peer(&id)?.create_answer().await
+}
+
+/// Answers the signaling state after the step.
+#[tauri::command]
+pub async fn native_set_local_description(
+    state: State<'_, NativeEngine>,
+    id: String,
+    description: SessionDescription,
+) -> Result<String> {
+    let peer = state.peer(&id)?;
+    peer.set_local_description(&description).await?;
+    Ok(peer.signaling_state())
+}
+
+/// Answers the signaling state after the step.
+#[tauri::command]
+pub async fn native_set_remote_description(
+    state: State<'_, NativeEngine>,
+    id: String,
+    description: SessionDescription,
+) -> Result<String> {
+    let peer = state.peer(&id)?;
+    peer.set_remote_description(&description).await?;
+    Ok(peer.signaling_state())
+}
+
+#[tauri::command]
+pub async fn native_add_ice_candidate(
+    state: State<'_, NativeEngine>,
+    id: String,
+    candidate: IceCandidate,
+) -> Result<()> {
+    state.peer(&id)?.add_ice_candidate(&candidate)
+}
+
+#[tauri::command]
+pub async fn native_restart_ice(state: State<'_, NativeEngine>, id: String) -> Result<()> {
+    state.peer(&id)?.restart_ice()
+}
+
+/// The page's decoder needs a key frame from this peer.
+#[tauri::command]
+pub async fn native_request_keyframe(state: State<'_, NativeEngine>, id: String) -> Result<()> {
+    state.peer(&id)?.request_keyframe()
+}
+
+#[tauri::command]
+pub async fn native_create_data_channel(state: State<'_, NativeEngine>, id: String, label: String) -> Result<()> {
+    state.peer(&id)?.create_data_channel(&label)
+}
+
+#[tauri::command]
+pub async fn native_send(state: State<'_, NativeEngine>, id: String, text: String) -> Result<()> {
+    state.peer(&id)?.send(&text)
+}
+
+/// The frame counters and webrtcbin's own statistics.
+#[tauri::command]
+pub async fn native_stats(state: State<'_, NativeEngine>, id: String) -> Result<PeerStats> {
+    let peer = state.peer(&id)?;
+    let report = peer.stats().await?;
+    Ok(PeerStats { counters: peer.counters(), report, connection: peer.connection_state() })
+}
+
+/// Microphone and camera on or off, for every peer.
+#[tauri::command]
+pub async fn native_set_media(state: State<'_, NativeEngine>, mic: bool, cam: bool) -> Result<()> {
+    *lock(&state.muted) = (!mic, !cam);
+    if let Some(running) = state.current() {
+        running.engine.set_audio_enabled(mic);
+        running.engine.set_video_enabled(cam);
+    }
+    Ok(())
+}

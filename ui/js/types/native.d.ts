@@ -1,0 +1,82 @@
+// Generated from the Rust types by `make types` (ts-rs); do not edit.
+// The native engine's bridge (src-tauri/src/app/native/bridge.rs): the events
+// of each peer's channel and what the native_* commands take and answer.
+
+/**
+ * `{"type": "offer", "sdp": "v=0\r\n…"}`, as ui/js/peer.js relays it.
+ */
+export type SessionDescription = { type: SdpType, sdp: string, };
+
+/**
+ * What kind of description: the `type` of an `RTCSessionDescriptionInit`.
+ */
+export type SdpType = "offer" | "answer" | "pranswer" | "rollback";
+
+/**
+ * `RTCIceCandidateInit` as `RTCIceCandidate.toJSON()` gives it. An empty
+ * `candidate` is the end-of-candidates marker.
+ */
+export type IceCandidate = { candidate: string, sdpMid?: string | null, sdpMLineIndex?: number | null, usernameFragment?: string | null, };
+
+/**
+ * Which stream: a camera gives video, a microphone audio.
+ */
+export type Kind = "audio" | "video";
+
+/**
+ * Frames that went through this peer's decoders so far.
+ */
+export type Counters = { 
+/**
+ * Encoded video frames received (after depayloading).
+ */
+video_frames_received: number, 
+/**
+ * Video frames decoded (only with `Config::decode_video`).
+ */
+video_frames_decoded: number, 
+/**
+ * Opus frames decoded.
+ */
+audio_frames_decoded: number, 
+/**
+ * Decoded audio buffers handed to the engine's playback mixer.
+ */
+audio_frames_played: number, };
+
+/**
+ * One event of one peer, named and shaped as RTCPeerConnection's, which
+ * `NativePeerConnection` re-dispatches to the client.
+ */
+export type NativeEvent = { "type": "negotiationneeded" } | { "type": "icecandidate", candidate: IceCandidate, } | { "type": "connectionstatechange", state: RTCPeerConnectionState, } | { "type": "iceconnectionstatechange", state: RTCIceConnectionState, } | { "type": "signalingstatechange", state: RTCSignalingState, } | { "type": "track", kind: 'audio' | 'video', } | { "type": "channel", open: boolean, } | { "type": "message", data: string, } | { "type": "error", message: string, };
+
+/**
+ * `native_engine_check`: the engine can run here.
+ */
+export type EngineCheck = { 
+/**
+ * Whether the page previews the engine's own video (else it opens the
+ * camera itself: WebKitGTK's mock camera in tests).
+ */
+preview: boolean, };
+
+/**
+ * `native_stats`: the engine's frame counters and webrtcbin's statistics.
+ */
+export type PeerStats = { counters: Counters, 
+/**
+ * webrtcbin's `get-stats` structure, as JSON.
+ */
+report: Record<string, unknown>, connection: RTCPeerConnectionState, };
+
+/**
+ * A camera or microphone in the shape of `MediaDeviceInfo`, whose id is
+ * the engine's device string.
+ */
+export type DeviceInfo = { deviceId: string, kind: 'videoinput' | 'audioinput', label: string, groupId: string, };
+
+/**
+ * `native_current_devices`: the device strings captured now (or to be
+ * opened when the engine starts); none is the default.
+ */
+export type CurrentDevices = { video: string | null, audio: string | null, };
