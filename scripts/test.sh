@@ -14,6 +14,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "client type check (tsc --checkJs over ui/)"
 npx --no-install tsc --noEmit -p .
 
+step "architecture rules (module graph, layering, file sizes)"
+node --test tests/architecture/
+
 step "rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
