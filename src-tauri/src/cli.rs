@@ -167,7 +167,7 @@ pub fn main() -> ExitCode {
         None => crate::app::run(crate::app::Launch::Lobby { name: None }, cli.port),
         #[cfg(feature = "app")]
         Some(Command::Host(args)) => {
-            let room = args.room.unwrap_or_else(crate::app::launch::spoken_room_name);
+            let room = args.room.unwrap_or_else(signal::room_name::spoken);
             crate::app::run(crate::app::Launch::Host { room, name: args.name }, args.port)
         }
         #[cfg(feature = "app")]

@@ -202,6 +202,24 @@ async fn health_and_pages() {
     assert_eq!(http_get(&server, "/no-such-file.js").await.0, 404);
 }
 
+/// `/room-name` makes a fresh room name for the lobby, never cached, and
+/// valid as a room id.
+#[tokio::test]
+async fn room_names_from_the_server() {
+    let server = TestServer::start().await;
+    let mut names = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let (status, body) = http_get(&server, "/room-name").await;
+        assert_eq!(status, 200);
+        let name: Value = serde_json::from_str(&body).expect("a JSON body");
+        let room = name["room"].as_str().expect("a room").to_owned();
+        lancall::signal::protocol::validate_room_id(&room, 64).expect("a valid room id");
+        names.insert(room);
+    }
+    // 20 draws from about 13,000 names: all the same would mean one name.
+    assert!(names.len() > 1, "{names:?}");
+}
+
 async fn http_get(server: &TestServer, path: &str) -> (u16, String) {
     let mut tcp = tokio::net::TcpStream::connect(server.addr).await.expect("connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr);

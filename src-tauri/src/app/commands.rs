@@ -101,6 +101,13 @@ pub fn settings_save<R: Runtime>(app: AppHandle<R>, settings: Settings) -> Resul
     Ok(())
 }
 
+/// A fresh room name, easy to say aloud (the server's `/room-name` for pages
+/// a host serves).
+#[tauri::command]
+pub fn room_name() -> String {
+    crate::signal::room_name::spoken()
+}
+
 /// `text` as a QR code, in SVG.
 #[tauri::command]
 pub fn invite_qr(text: String) -> Result<String> {

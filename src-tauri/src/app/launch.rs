@@ -21,19 +21,6 @@ pub enum Launch {
     Join { host: String, room: String, name: Option<String> },
 }
 
-/// A room name easy to say aloud, like the client makes: "calm-otter-42".
-pub fn spoken_room_name() -> String {
-    use rand::seq::IndexedRandom;
-    const ADJECTIVES: [&str; 12] =
-        ["calm", "bright", "quiet", "amber", "misty", "sunny", "swift", "gentle", "silver", "cosy", "lucky", "brave"];
-    const NOUNS: [&str; 12] =
-        ["otter", "maple", "harbor", "falcon", "meadow", "comet", "river", "pine", "lantern", "willow", "panda", "island"];
-    let mut rng = rand::rng();
-    let adjective = ADJECTIVES.choose(&mut rng).copied().unwrap_or("calm");
-    let noun = NOUNS.choose(&mut rng).copied().unwrap_or("otter");
-    format!("{adjective}-{noun}-{}", rand::Rng::random_range(&mut rng, 10..100))
-}
-
 /// The invite link to `room` at a host page like `http://ADDR:PORT/`.
 pub fn invite_link(page: &str, room: &str) -> String {
     let mut room_escaped = String::with_capacity(room.len());
@@ -192,9 +179,9 @@ mod tests {
 
     /// Made-up rooms are valid and links made here parse back.
     #[test]
-    fn spoken_names_and_links_round_trip() {
+    fn made_up_names_and_links_round_trip() {
         for _ in 0..50 {
-            let room = spoken_room_name();
+            let room = crate::signal::room_name::spoken();
             validate_room_id(&room, MAX_ROOM_CHARS).unwrap();
             assert_eq!(parse_invite(&invite_link("http://10.0.0.2:8070/", &room)).unwrap().room, room);
         }

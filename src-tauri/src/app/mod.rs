@@ -83,6 +83,7 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
             commands::settings_load,
             commands::settings_save,
             commands::invite_qr,
+            commands::room_name,
             commands::set_window_title,
             nearby::discovery_start,
             nearby::discovery_stop,

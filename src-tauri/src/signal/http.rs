@@ -1,4 +1,5 @@
 //! HTTP routes: the WebSocket endpoint behind the Origin check, `/healthz`,
+//! `/room-name`,
 //! and the client pages from `ui/`, embedded in the binary so an installed
 //! app or `lancall serve` works from any directory.
 
@@ -28,6 +29,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
+        .route("/room-name", get(room_name))
         .fallback(get(asset))
         .with_state(shared)
 }
@@ -94,6 +96,15 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Json<Health> {
         connections: shared.connections(),
         uptime_secs: shared.uptime().as_secs(),
     })
+}
+
+/// A fresh room name for the client's lobby (see [`super::room_name`]).
+async fn room_name() -> Response {
+    #[derive(Serialize)]
+    struct Name {
+        room: String,
+    }
+    ([(header::CACHE_CONTROL, "no-store")], Json(Name { room: super::room_name::spoken() })).into_response()
 }
 
 async fn asset(uri: Uri) -> Response {

@@ -17,6 +17,7 @@ pub mod origin;
 pub mod protocol;
 pub mod ratelimit;
 pub mod room;
+pub mod room_name;
 pub mod server;
 pub mod shared;
 pub mod tls;
