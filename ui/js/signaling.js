@@ -7,14 +7,17 @@ import { Emitter } from './emitter.js';
 export const PROTOCOL_VERSION = 1;
 
 /**
- * @typedef {{ peer_id: string, user_id: string }} Member
- * @typedef {{ peer_id: string, resume_token: string, resumed: boolean, protocol: number, room_id: string,
- *   count: number, max_room_size: number, members: Member[] }} Welcome
- * @typedef {{ count: number, peer_id?: string, user_id?: string, viewer?: string }} JoinNotice
- * @typedef {{ count: number, peer_id?: string, user_id?: string, reason?: string }} ExitNotice
- * @typedef {{ room_id?: string, value: any, from?: string, to?: string }} Relayed
- * @typedef {{ code: string, message: string, ref?: string }} ServerError
- * @typedef {'offer_sdp'|'answer_sdp'|'candidate'|'message'} RelayKind
+ * The wire types are generated from the server's own (ui/js/types/signal.d.ts,
+ * `make types`). A seed-protocol server sends only the seed's fields of
+ * `join` and `exit_room`, and no `from` on relays: those are optional here.
+ * @typedef {import('./types/signal').MemberInfo} Member
+ * @typedef {import('./types/signal').Welcome} Welcome
+ * @typedef {Partial<import('./types/signal').JoinNotice> & { count: number }} JoinNotice
+ * @typedef {Partial<import('./types/signal').ExitNotice> & { count: number }} ExitNotice
+ * @typedef {Omit<import('./types/signal').Relayed, 'from' | 'room_id' | 'value'> & { from?: string, room_id?: string, value: any }} Relayed
+ * @typedef {import('./types/signal').ServerError} ServerError
+ * @typedef {import('./types/signal').RelayEvent['event']} RelayKind
+ * @typedef {import('./types/signal').ClientEvent} ClientEvent
  * @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} SocketState
  * @typedef {{ state: SocketState, retryAt?: number, attempt?: number, code?: number }} StateChange
  */
@@ -120,10 +123,12 @@ export class Signaling extends Emitter {
    * @param {string} [to]
    */
   relay(kind, value, to) {
-    /** @type {Record<string, unknown>} */
+    /** @type {import('./types/signal').RelayData} */
     const data = { room_id: this.#join?.room_id, value };
     if (to) data.to = to;
-    const text = JSON.stringify({ event: kind, data });
+    /** @type {ClientEvent} */
+    const message = { event: kind, data };
+    const text = JSON.stringify(message);
     if (this.#joined && this.#ws?.readyState === 1) this.#ws.send(text);
     else if (this.#outbox.length < 200) this.#outbox.push(text);
   }
@@ -237,11 +242,13 @@ export class Signaling extends Emitter {
 
   #sendJoin() {
     if (!this.#join || !this.#ws) return;
-    /** @type {Record<string, unknown>} */
+    /** @type {import('./types/signal').Join} */
     const data = { ...this.#join, version: PROTOCOL_VERSION };
     if (!data.passcode) delete data.passcode;
     if (this.#resumeToken) data.resume = this.#resumeToken;
-    this.#ws.send(JSON.stringify({ event: 'join', data }));
+    /** @type {ClientEvent} */
+    const message = { event: 'join', data };
+    this.#ws.send(JSON.stringify(message));
   }
 
   /** @param {string} text */
