@@ -1,5 +1,6 @@
 // A real `lancall serve` process for browser tests, and a static file server
 // to serve pages from another origin.
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -9,6 +10,15 @@ import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * The seed page's folder, ../shared/seed beside the checkout. The forge's
+ * workflow has no ../shared and sets LANCALL_SEED_OPTIONAL=1, which makes the
+ * seed tests skips there; anywhere else a missing seed page fails them.
+ */
+export const SEED_DIR = join(REPO, '..', 'shared', 'seed');
+export const seedMissing = () =>
+  process.env.LANCALL_SEED_OPTIONAL === '1' && !existsSync(join(SEED_DIR, 'video.html')) ? 'no ../shared/seed here' : false;
+
 export const LANCALL_BIN = process.env.LANCALL_BIN || join(REPO, 'target/debug/lancall');
 
 /**
