@@ -3,7 +3,7 @@
 //! DTLS-SRTP, VP8 video, Opus audio and SCTP data channels, so it talks to
 //! browsers and to other lancall installs alike.
 //!
-//! No Tauri here: the app (`app::native_engine`) and the tests drive an
+//! No Tauri here: the app (`app::native`) and the tests drive an
 //! [`Engine`] and its [`NativePeer`]s directly, and read [`Event`]s from one
 //! channel. The signaling (who offers, perfect negotiation) stays with the
 //! caller, as with a browser's RTCPeerConnection.

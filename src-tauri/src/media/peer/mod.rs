@@ -1,0 +1,282 @@
+//! One connection to one remote peer: a pipeline around a webrtcbin, with
+//! the methods of RTCPeerConnection that lancall's client uses. Input from
+//! the network is checked (`sdp::check`) before webrtcbin sees it, and every
+//! webrtcbin refusal comes back as an [`Error`]; events go to the engine's
+//! channel, named by the peer's id.
+//!
+//! This file holds the peer itself: its state, its lifecycle (made, closed,
+//! dropped) and the wiring of webrtcbin's signals to [`PeerEvent`]s, with the
+//! state names those events carry. The rest of RTCPeerConnection is split by
+//! what it is about, each an `impl NativePeer` of its own:
+//! `negotiation` (descriptions, candidates), `send` (our media onto
+//! transceivers), `receive` (remote media off webrtcbin), `channel` (the data
+//! channel) and `stats` (counters and getStats).
+
+mod channel;
+mod negotiation;
+mod receive;
+mod send;
+mod stats;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_webrtc as gst_webrtc;
+use tokio::sync::mpsc;
+
+use super::capture::{self, Capture};
+use super::playback::Playback;
+use super::error::{Error, Result};
+use super::sdp::{IceCandidate, Summary};
+use super::{Config, Event, PeerEvent};
+
+use channel::bind_channel;
+use receive::receive;
+pub use stats::Counters;
+use stats::AtomicCounters;
+
+#[derive(Default)]
+struct State {
+    /// Our media are attached to transceivers (by offering or answering).
+    senders: bool,
+    channel: Option<gst_webrtc::WebRTCDataChannel>,
+    remote: Option<Summary>,
+    /// `a=mid` of each of our m-sections, for candidates' `sdpMid`.
+    local_mids: Vec<Option<String>>,
+}
+
+struct Inner {
+    id: String,
+    serial: u64,
+    pipeline: gst::Pipeline,
+    webrtc: gst::Element,
+    capture: Arc<Capture>,
+    playback: Arc<Playback>,
+    events: mpsc::UnboundedSender<Event>,
+    state: Mutex<State>,
+    counters: AtomicCounters,
+    closed: AtomicBool,
+    decode_video: bool,
+    forward_video: bool,
+}
+
+/// A peer connection backed by webrtcbin. Cheap to clone; `close` ends it.
+#[derive(Clone)]
+pub struct NativePeer {
+    inner: Arc<Inner>,
+}
+
+impl NativePeer {
+    pub(super) fn new(
+        id: &str,
+        serial: u64,
+        config: &Config,
+        capture: Arc<Capture>,
+        playback: Arc<Playback>,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Result<Self> {
+        let pipeline = gst::Pipeline::with_name(&format!("peer-{serial}"));
+        let webrtc = gst::ElementFactory::make("webrtcbin")
+            .name("webrtc")
+            .property_from_str("bundle-policy", "max-bundle")
+            .property("latency", 100u32)
+            .build()?;
+        if let Some(stun) = &config.stun_server {
+            webrtc.set_property("stun-server", stun);
+        }
+        if let Some(turn) = &config.turn_server {
+            webrtc.set_property("turn-server", turn);
+        }
+        pipeline.add(&webrtc)?;
+        let (clock, base) = capture.timing();
+        pipeline.use_clock(Some(&clock));
+        pipeline.set_start_time(gst::ClockTime::NONE);
+        pipeline.set_base_time(base);
+        capture::watch_bus(&pipeline, &format!("peer {id}"), events.clone());
+        let inner = Arc::new(Inner {
+            id: id.to_owned(),
+            serial,
+            pipeline,
+            webrtc,
+            capture,
+            playback,
+            events,
+            state: Mutex::new(State::default()),
+            counters: AtomicCounters::default(),
+            closed: AtomicBool::new(false),
+            decode_video: config.decode_video,
+            forward_video: config.forward_video,
+        });
+        connect_signals(&inner);
+        inner.pipeline.set_state(gst::State::Playing)?;
+        Ok(NativePeer { inner })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    pub fn connection_state(&self) -> String {
+        connection_state(&self.inner.webrtc)
+    }
+
+    pub fn signaling_state(&self) -> String {
+        let s = self.inner.webrtc.property::<gst_webrtc::WebRTCSignalingState>("signaling-state");
+        signaling_name(s).to_owned()
+    }
+
+    /// Stop everything of this peer; the others are untouched. Idempotent.
+    pub fn close(&self) {
+        if self.inner.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.inner.capture.unsubscribe(self.inner.serial);
+        if let Some(c) = self.state().channel.take() {
+            c.close();
+        }
+        // Tearing webrtcbin down can take a moment (ICE, DTLS threads): off
+        // the caller's thread, which may be an async runtime's.
+        let pipeline = self.inner.pipeline.clone();
+        let (playback, serial) = (self.inner.playback.clone(), self.inner.serial);
+        std::thread::spawn(move || {
+            playback.remove_input(serial);
+            let _ = pipeline.set_state(gst::State::Null);
+        });
+    }
+
+    fn live(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::SeqCst) {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            self.capture.unsubscribe(self.serial);
+            self.playback.remove_input(self.serial);
+            let _ = self.pipeline.set_state(gst::State::Null);
+        }
+    }
+}
+
+fn emit(inner: &Inner, event: PeerEvent) {
+    let _ = inner.events.send(Event::Peer { id: inner.id.clone(), event });
+}
+
+fn connect_signals(inner: &Arc<Inner>) {
+    let weak = Arc::downgrade(inner);
+    let webrtc = &inner.webrtc;
+    let w = weak.clone();
+    webrtc.connect("on-negotiation-needed", false, move |_| {
+        if let Some(i) = w.upgrade() {
+            emit(&i, PeerEvent::NegotiationNeeded);
+        }
+        None
+    });
+    let w = weak.clone();
+    webrtc.connect("on-ice-candidate", false, move |values| {
+        let i = w.upgrade()?;
+        let mline = values.get(1).and_then(|v| v.get::<u32>().ok())?;
+        let candidate = values.get(2).and_then(|v| v.get::<String>().ok())?;
+        let mid = i.state.lock().ok().and_then(|s| s.local_mids.get(mline as usize).cloned().flatten());
+        emit(
+            &i,
+            PeerEvent::Candidate(IceCandidate {
+                candidate,
+                sdp_mid: mid,
+                sdp_mline_index: Some(mline),
+                username_fragment: None,
+            }),
+        );
+        None
+    });
+    let w = weak.clone();
+    webrtc.connect("on-data-channel", false, move |values| {
+        let i = w.upgrade()?;
+        let channel = values.get(1).and_then(|v| v.get::<gst_webrtc::WebRTCDataChannel>().ok())?;
+        bind_channel(&i, channel);
+        None
+    });
+    let w = weak.clone();
+    webrtc.connect_notify(Some("connection-state"), move |e, _| {
+        if let Some(i) = w.upgrade() {
+            emit(&i, PeerEvent::ConnectionState(connection_state(e)));
+        }
+    });
+    let w = weak.clone();
+    webrtc.connect_notify(Some("ice-connection-state"), move |e, _| {
+        if let Some(i) = w.upgrade() {
+            let s = e.property::<gst_webrtc::WebRTCICEConnectionState>("ice-connection-state");
+            emit(&i, PeerEvent::IceConnectionState(ice_name(s).to_owned()));
+        }
+    });
+    let w = weak.clone();
+    webrtc.connect_notify(Some("signaling-state"), move |e, _| {
+        if let Some(i) = w.upgrade() {
+            let s = e.property::<gst_webrtc::WebRTCSignalingState>("signaling-state");
+            emit(&i, PeerEvent::SignalingState(signaling_name(s).to_owned()));
+        }
+    });
+    let w = weak;
+    webrtc.connect_pad_added(move |_, pad| {
+        if pad.direction() != gst::PadDirection::Src {
+            return;
+        }
+        if let Some(i) = w.upgrade() {
+            if let Err(e) = receive(&i, pad) {
+                let _ = i.events.send(Event::Error { peer: Some(i.id.clone()), message: e.to_string() });
+            }
+        }
+    });
+}
+
+fn connection_state(webrtc: &gst::Element) -> String {
+    use gst_webrtc::WebRTCPeerConnectionState as S;
+    match webrtc.property::<S>("connection-state") {
+        S::New => "new",
+        S::Connecting => "connecting",
+        S::Connected => "connected",
+        S::Disconnected => "disconnected",
+        S::Failed => "failed",
+        S::Closed => "closed",
+        _ => "new",
+    }
+    .to_owned()
+}
+
+fn ice_name(s: gst_webrtc::WebRTCICEConnectionState) -> &'static str {
+    use gst_webrtc::WebRTCICEConnectionState as S;
+    match s {
+        S::New => "new",
+        S::Checking => "checking",
+        S::Connected => "connected",
+        S::Completed => "completed",
+        S::Failed => "failed",
+        S::Disconnected => "disconnected",
+        S::Closed => "closed",
+        _ => "new",
+    }
+}
+
+fn signaling_name(s: gst_webrtc::WebRTCSignalingState) -> &'static str {
+    use gst_webrtc::WebRTCSignalingState as S;
+    match s {
+        S::Stable => "stable",
+        S::HaveLocalOffer => "have-local-offer",
+        S::HaveRemoteOffer => "have-remote-offer",
+        S::HaveLocalPranswer => "have-local-pranswer",
+        S::HaveRemotePranswer => "have-remote-pranswer",
+        S::Closed => "closed",
+        _ => "stable",
+    }
+}
