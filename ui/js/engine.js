@@ -23,6 +23,9 @@
  * @property {MediaDevices} [mediaDevices]  where such an engine's camera is to be
  *   previewed from, instead of the page's own getUserMedia
  * @property {() => void} [release]  such an engine stops capturing (out of a call)
+ * @property {(track: MediaStreamTrack) => HTMLCanvasElement | null} [canvasFor]  the canvas one of
+ *   this engine's video tracks is drawn into, for a view to show instead of a <video> (the native
+ *   engine's: WebKitGTK garbles a canvas's captureStream() in <video>); null for any other track
  */
 
 /**

@@ -76,6 +76,7 @@ async function main() {
   const banner = new Banner();
   const grid = new Grid(byId('grid'), {
     i18n,
+    engine,
     stats: (id) => call.stats(id),
     inviteLink: () => linkFor(joined),
     onCopyInvite: () => copyInvite(joined),

@@ -131,7 +131,7 @@ export class Peer extends Emitter {
     });
     pc.addEventListener('datachannel', (e) => this.#bind(/** @type {RTCDataChannelEvent} */ (e).channel));
     pc.addEventListener('connectionstatechange', () => this.emit('state', pc.connectionState));
-    // The native engine's own failures (ui/js/native-engine.js); a browser's
+    // The native engine's own failures (ui/js/native/peer-connection.js); a browser's
     // RTCPeerConnection never sends this.
     pc.addEventListener('engineerror', (e) => {
       if (!this.#closed) this.emit('problem', String(/** @type {any} */ (e).message ?? 'engine error'));

@@ -8,7 +8,7 @@
 // Every app call degrades: a command that fails (or does not exist in this
 // build) is logged once and answered with a harmless value, so the client
 // goes on.
-import { createNativeEngine } from './native-engine.js';
+import { createNativeEngine } from './native/engine.js';
 
 /**
  * @typedef {object} ServerInfo  where this app's own server listens

@@ -7,6 +7,7 @@ import { Tile } from './tile.js';
  * @typedef {import('../i18n.js').I18n} I18n
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../call.js').LocalView} LocalView
+ * @typedef {import('./tile.js').VideoEngine} VideoEngine
  */
 
 export class Grid {
@@ -22,14 +23,16 @@ export class Grid {
    * @param {HTMLElement} root
    * @param {object} o
    * @param {I18n} o.i18n
+   * @param {VideoEngine | null} [o.engine]  the call's engine, handed to each tile (tile.js)
    * @param {(id: string) => Promise<RTCStatsReport | null>} o.stats
    * @param {() => string} o.inviteLink
    * @param {() => void} o.onCopyInvite
    * @param {() => void} o.onBlocked  a tile's sound needs a click to start
    */
-  constructor(root, { i18n, stats, inviteLink, onCopyInvite, onBlocked }) {
+  constructor(root, { i18n, engine = null, stats, inviteLink, onCopyInvite, onBlocked }) {
     this.root = root;
     this.i18n = i18n;
+    this.engine = engine;
     this.stats = stats;
     this.inviteLink = inviteLink;
     this.onBlocked = onBlocked;
@@ -57,7 +60,7 @@ export class Grid {
   /** @param {LocalView} local @param {string} name */
   setLocal(local, name) {
     if (!this.#local) {
-      this.#local = new Tile({ id: 'local', local: true, i18n: this.i18n });
+      this.#local = new Tile({ id: 'local', local: true, i18n: this.i18n, engine: this.engine });
       this.root.prepend(this.#local.el);
     }
     this.#local.update({ name, state: 'connected', mic: local.mic, cam: local.cam, stream: local.hasVideo ? local.stream : null });
@@ -69,7 +72,7 @@ export class Grid {
     let tile = this.#tiles.get(p.id);
     if (!tile) {
       const id = p.id;
-      tile = new Tile({ id, local: false, i18n: this.i18n, stats: () => this.stats(tile?.id ?? id), onBlocked: this.onBlocked });
+      tile = new Tile({ id, local: false, i18n: this.i18n, engine: this.engine, stats: () => this.stats(tile?.id ?? id), onBlocked: this.onBlocked });
       this.#tiles.set(id, tile);
       this.root.insertBefore(tile.el, this.waiting.isConnected ? this.waiting : null);
       if (this.#sinkId) tile.setSink(this.#sinkId);

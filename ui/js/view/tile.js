@@ -2,10 +2,11 @@
 // mute badge, connection state, full screen and a connection-details panel.
 import { h, icon, initials, hueOf } from './dom.js';
 import { StatsSampler } from '../stats.js';
-import { nativeCanvas } from '../native-engine.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
+ * @typedef {Pick<import('../engine.js').Engine, 'canvasFor'>} VideoEngine  the part of the engine
+ *   a view uses: which tracks it shows as a canvas
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../stats.js').StatsSummary} StatsSummary
  * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string }} TileState
@@ -25,13 +26,15 @@ export class Tile {
    * @param {string} o.id
    * @param {boolean} o.local
    * @param {I18n} o.i18n
+   * @param {VideoEngine | null} [o.engine]  the call's engine, for tracks it draws into a canvas
    * @param {() => Promise<RTCStatsReport | null>} [o.stats]
    * @param {(video: HTMLVideoElement) => void} [o.onBlocked]  autoplay with sound was refused
    */
-  constructor({ id, local, i18n, stats, onBlocked }) {
+  constructor({ id, local, i18n, engine = null, stats, onBlocked }) {
     this.id = id;
     this.local = local;
     this.i18n = i18n;
+    this.engine = engine;
     this.statsSource = stats;
     this.onBlocked = onBlocked;
     this.video = h('video', { autoplay: true, playsinline: true });
@@ -119,8 +122,9 @@ export class Tile {
   #attach(stream) {
     this.video.srcObject = stream;
     // WebKitGTK garbles a canvas's captureStream() in <video> (measured under
-    // Xvfb), so the native engine's remote video is shown as its canvas.
-    const canvas = stream?.getVideoTracks().map(nativeCanvas).find(Boolean) ?? null;
+    // Xvfb), so the native engine's video is shown as its canvas.
+    const engine = this.engine;
+    const canvas = stream?.getVideoTracks().map((track) => engine?.canvasFor?.(track)).find(Boolean) ?? null;
     if (canvas !== this.#canvas) {
       this.#canvas?.remove();
       this.#canvas = canvas;
