@@ -114,6 +114,12 @@ export class Peer extends Emitter {
     this.#local = { ...local };
     const pc = engine.createPeerConnection(config);
     this.pc = pc;
+    // Every negotiationneeded makes an offer, as in webrtc/samples: the
+    // connection fires it once per change that needs one, when stable (a
+    // browser does; NativePeerConnection folds the engine's own, late
+    // negotiationneeded into the same flag, so it never asks twice for one
+    // change). Offers made while another is under way are kept out by the
+    // connection, not here: #makingOffer only tells collisions apart.
     pc.addEventListener('negotiationneeded', () => this.#negotiate());
     pc.addEventListener('icecandidate', (e) => {
       const { candidate } = /** @type {RTCPeerConnectionIceEvent} */ (e);

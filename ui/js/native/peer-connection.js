@@ -9,6 +9,7 @@ import { VideoSink } from './video-sink.js';
 /**
  * @typedef {import('./engine.js').Bridge} Bridge
  * @typedef {import('./video-sink.js').Canvases} Canvases
+ * @typedef {import('../types/native').NativeEvent} NativeEvent
  */
 
 /** The data channel, over the engine's. */
@@ -60,7 +61,24 @@ function event(type, fields = {}) {
   return Object.assign(new Event(type), fields);
 }
 
-/** One connection, backed by a webrtcbin in the app. */
+/**
+ * One connection, backed by a webrtcbin in the app.
+ *
+ * `negotiationneeded` works as a browser's: a change that needs an offer
+ * (addTransceiver, createDataChannel, restartIce) raises the
+ * negotiation-needed flag, and the event fires once, in a task of its own,
+ * when the signaling state is stable, no description is being made or
+ * applied and an offer is still owed; applying our offer clears the flag,
+ * rolling it back raises it again. The engine sends `negotiationneeded`
+ * too (webrtcbin's on-negotiation-needed, and native_restart_ice), but for
+ * the very changes counted here (the data channel, the senders createOffer
+ * attaches, an ICE restart) and late, over IPC, often after peer.js has
+ * already offered for them: dispatched as it comes, peer.js (which offers
+ * on every negotiationneeded, as a browser fires it once per need) would
+ * offer twice. So the engine's event only has the flag checked again.
+ * The engine's `signalingstatechange` updates signalingState between our
+ * own description calls; during one, the call's answer is the state.
+ */
 export class NativePeerConnection extends EventTarget {
   /** @type {RTCPeerConnectionState} */
   connectionState = 'new';
@@ -80,6 +98,16 @@ export class NativePeerConnection extends EventTarget {
   #video = null;
   #closed = false;
   #negotiationQueued = false;
+  /** Changes that need an offer so far (the negotiation-needed flag is #changes > #negotiated). */
+  #changes = 0;
+  /** How many of them the local offer in force carries… */
+  #negotiated = 0;
+  /** …and the one before it, for when that offer is rolled back. */
+  #negotiatedBefore = 0;
+  /** How many of them the last offer made carries. */
+  #offered = 0;
+  /** Description calls under way (createOffer, createAnswer, setLocal/RemoteDescription). */
+  #describing = 0;
   /** Calls to the engine, one at a time and in order (async commands may otherwise overtake). */
   #chain = Promise.resolve();
   #bridge;
@@ -123,13 +151,29 @@ export class NativePeerConnection extends EventTarget {
   }
 
   /**
+   * A description call: while it runs, the engine's own signaling states
+   * and negotiationneeded wait (see the class comment).
+   * @param {string} cmd
+   * @param {Record<string, unknown>} [args]
+   */
+  async #describe(cmd, args) {
+    this.#describing += 1;
+    try {
+      return await this.#call(cmd, args);
+    } finally {
+      this.#describing -= 1;
+      this.#queueNegotiation();
+    }
+  }
+
+  /**
    * @param {MediaStreamTrack | string} trackOrKind
    * @param {RTCRtpTransceiverInit} [init]
    */
   addTransceiver(trackOrKind, init = {}) {
     const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
     const t = this.#transceiver(kind, init.direction ?? 'sendrecv');
-    this.#queueNegotiation();
+    this.#needOffer();
     return t;
   }
 
@@ -140,22 +184,28 @@ export class NativePeerConnection extends EventTarget {
     const channel = new NativeDataChannel(label, (text) => { this.#call('native_send', { text }).catch(() => {}); });
     this.#channel = channel;
     this.#call('native_create_data_channel', { label }).catch((e) => console.warn('lancall: no data channel', e));
-    this.#queueNegotiation();
+    this.#needOffer();
     return channel;
   }
 
   async createOffer() {
-    return /** @type {RTCSessionDescriptionInit} */ (await this.#call('native_create_offer'));
+    this.#offered = this.#changes;
+    return /** @type {RTCSessionDescriptionInit} */ (await this.#describe('native_create_offer'));
   }
 
   async createAnswer() {
-    return /** @type {RTCSessionDescriptionInit} */ (await this.#call('native_create_answer'));
+    return /** @type {RTCSessionDescriptionInit} */ (await this.#describe('native_create_answer'));
   }
 
   /** @param {RTCSessionDescriptionInit} description */
   async setLocalDescription(description) {
     const d = { type: description.type, sdp: description.sdp ?? '' };
-    this.#setSignaling(await this.#call('native_set_local_description', { description: d }));
+    const state = await this.#describe('native_set_local_description', { description: d });
+    if (d.type === 'offer') {
+      this.#negotiatedBefore = this.#negotiated;
+      this.#negotiated = this.#offered;
+    }
+    this.#setSignaling(state);
     this.localDescription = d;
     this.#settle();
   }
@@ -165,9 +215,11 @@ export class NativePeerConnection extends EventTarget {
     const d = { type: description.type, sdp: description.sdp ?? '' };
     if (d.type === 'offer' && this.signalingState === 'have-local-offer') {
       // A browser rolls back its own offer implicitly; webrtcbin is told.
-      this.#setSignaling(await this.#call('native_set_remote_description', { description: { type: 'rollback', sdp: '' } }));
+      const state = await this.#describe('native_set_remote_description', { description: { type: 'rollback', sdp: '' } });
+      this.#negotiated = this.#negotiatedBefore;
+      this.#setSignaling(state);
     }
-    this.#setSignaling(await this.#call('native_set_remote_description', { description: d }));
+    this.#setSignaling(await this.#describe('native_set_remote_description', { description: d }));
     this.remoteDescription = d;
     if (d.type === 'offer') {
       for (const kind of mediaKinds(d.sdp)) {
@@ -188,8 +240,7 @@ export class NativePeerConnection extends EventTarget {
   /** GStreamer 1.22 cannot restart ICE itself: a new negotiation re-checks the pairs. */
   restartIce() {
     this.#call('native_restart_ice').catch(() => {});
-    this.#negotiationQueued = false;
-    this.#queueNegotiation();
+    this.#needOffer();
   }
 
   /** An RTCStatsReport-like map: what the page decoded and what the engine counted. */
@@ -248,13 +299,20 @@ export class NativePeerConnection extends EventTarget {
     return t;
   }
 
-  /** As a browser does after addTransceiver: once, when stable, in a task of its own. */
+  /** A change that needs an offer: raise the flag. */
+  #needOffer() {
+    this.#changes += 1;
+    this.#queueNegotiation();
+  }
+
+  /** As a browser does: once, when stable and an offer is owed, in a task of its own. */
   #queueNegotiation() {
     if (this.#negotiationQueued || this.#closed) return;
     this.#negotiationQueued = true;
     setTimeout(() => {
       this.#negotiationQueued = false;
-      if (!this.#closed && this.signalingState === 'stable') this.dispatchEvent(event('negotiationneeded'));
+      if (this.#closed || this.signalingState !== 'stable' || this.#describing > 0) return;
+      if (this.#changes > this.#negotiated) this.dispatchEvent(event('negotiationneeded'));
     }, 0);
   }
 
@@ -270,9 +328,12 @@ export class NativePeerConnection extends EventTarget {
     if (s === this.signalingState || this.#closed) return;
     this.signalingState = s;
     this.dispatchEvent(event('signalingstatechange'));
+    // Back to stable with an offer still owed (ours was rolled back, or a
+    // change came meanwhile): a browser fires negotiationneeded now.
+    if (s === 'stable') this.#queueNegotiation();
   }
 
-  /** @param {any} m  an engine event (src-tauri/src/app/native/bridge.rs NativeEvent) */
+  /** @param {NativeEvent | null | undefined} m  an engine event (bridge.rs NativeEvent) */
   #onEvent(m) {
     if (this.#closed || !m || typeof m !== 'object') return;
     switch (m.type) {
@@ -289,6 +350,15 @@ export class NativePeerConnection extends EventTarget {
       case 'iceconnectionstatechange':
         this.iceConnectionState = m.state;
         this.dispatchEvent(event('iceconnectionstatechange'));
+        break;
+      case 'signalingstatechange':
+        // During a description call its answer is the state; the event
+        // may come before or after it (see the class comment).
+        if (this.#describing === 0) this.#setSignaling(m.state);
+        break;
+      case 'negotiationneeded':
+        // Only the flag decides (see the class comment).
+        this.#queueNegotiation();
         break;
       case 'track':
         if (m.kind === 'video') this.#remoteVideo();
@@ -309,8 +379,6 @@ export class NativePeerConnection extends EventTarget {
         this.dispatchEvent(event('engineerror', { message: String(m.message ?? '') }));
         break;
       default:
-        // negotiationneeded comes from our own bookkeeping (see #queueNegotiation);
-        // signaling states from the commands that change them.
         break;
     }
   }
