@@ -1,0 +1,208 @@
+// The mesh of a call: one Peer (peer.js) per remote member, by the peer id
+// the host gave it, and what the view is shown of each. Adding a peer wires
+// its connection's events; dropping one closes it. Signals and messages to
+// a peer go through the injected `relay` (the host connection), so this
+// module knows nothing of the WebSocket or the DOM.
+import { Emitter } from '../emitter.js';
+import { Peer } from '../peer.js';
+
+/**
+ * @typedef {import('../engine.js').Engine} Engine
+ * @typedef {import('../media.js').LocalMedia} LocalMedia
+ * @typedef {import('../peer.js').SignalKind} SignalKind
+ * @typedef {import('../peer.js').LocalTracks} LocalTracks
+ * @typedef {import('../signaling.js').RelayKind} RelayKind
+ *
+ * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
+ * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
+ *   stream: MediaStream | null, chat: boolean, sas: string }} PeerView
+ */
+
+/**
+ * @typedef {object} Entry
+ * @property {string} id         current peer id at the host
+ * @property {string} name
+ * @property {Peer} peer
+ * @property {boolean} mic
+ * @property {boolean} cam
+ * @property {boolean} away      the host says its socket dropped
+ * @property {boolean} stale     our host session changed and this id is from before
+ * @property {boolean} rekeyed   its id was updated by a rekey since our last welcome
+ */
+
+/**
+ * @typedef {object} MeshEvents
+ * @property {PeerView} peer   a peer appeared or changed
+ * @property {{ id: string, name: string, reason: string }} left
+ * @property {{ id: string, name: string, message: string }} problem
+ * @property {{ entry: Entry, message: any }} data  an app message over a peer's data channel
+ */
+
+/** App messages that go to everyone (see shout). */
+const SHOUT_TYPES = new Set(['hello', 'state', 'chat']);
+
+/** @extends {Emitter<MeshEvents>} */
+export class Mesh extends Emitter {
+  /** @type {Map<string, Entry>} */
+  #entries = new Map();
+  #o;
+
+  /**
+   * @param {object} o
+   * @param {Engine} o.engine
+   * @param {() => LocalTracks} o.tracks  what we send a new peer
+   * @param {RTCIceServer[]} o.iceServers
+   * @param {() => string} o.myId   our own peer id (who is polite)
+   * @param {() => Record<string, unknown>} o.hello  what a peer is told when the data channel opens
+   * @param {(kind: RelayKind, value: unknown, to: string) => void} o.relay  through the host
+   */
+  constructor(o) {
+    super();
+    this.#o = o;
+  }
+
+  get size() { return this.#entries.size; }
+
+  /** @param {string} id */
+  get(id) { return this.#entries.get(id); }
+
+  /** @param {string} id */
+  has(id) { return this.#entries.has(id); }
+
+  /** The peers, in the order they came. */
+  entries() { return [...this.#entries.values()]; }
+
+  /** What the view is shown of each. */
+  views() { return this.entries().map((e) => this.view(e)); }
+
+  /** Their ids, in the same order. */
+  ids() { return [...this.#entries.keys()]; }
+
+  /** @param {Entry} e  whether `e` is still the peer under its id */
+  current(e) { return this.#entries.get(e.id) === e; }
+
+  /**
+   * @param {string} id
+   * @param {string} name
+   * @param {boolean} initiator
+   * @returns {Entry}
+   */
+  add(id, name, initiator) {
+    /** @type {Entry} */
+    const e = {
+      id, name, mic: true, cam: true, away: false, stale: false, rekeyed: false,
+      peer: new Peer({
+        id,
+        polite: this.#o.myId() > id,
+        initiator,
+        engine: this.#o.engine,
+        config: { iceServers: this.#o.iceServers },
+        local: this.#o.tracks(),
+        send: (kind, value) => this.#sendSignal(e, kind, value),
+      }),
+    };
+    this.#entries.set(id, e);
+    const p = e.peer;
+    // Events of a connection we already dropped must not bring its tile back.
+    const current = () => this.current(e);
+    p.on('stream', () => { if (current()) this.changed(e); });
+    p.on('state', () => { if (current()) this.changed(e); });
+    p.on('sas', () => { if (current()) this.changed(e); });
+    p.on('channel', (open) => {
+      if (!current()) return;
+      if (open) p.sendData({ t: 'hello', ...this.#o.hello() });
+      this.changed(e);
+    });
+    p.on('data', (m) => { if (current()) this.emit('data', { entry: e, message: m }); });
+    p.on('problem', (message) => { if (current()) this.emit('problem', { id: e.id, name: e.name, message }); });
+    this.changed(e);
+    return e;
+  }
+
+  /**
+   * Close a peer's connection; `announce`: say it left (else silently).
+   * @param {Entry} e
+   * @param {string} reason
+   * @param {boolean} announce
+   */
+  drop(e, reason, announce) {
+    if (this.#entries.get(e.id) === e) this.#entries.delete(e.id);
+    e.peer.close();
+    this.emit('left', { id: e.id, name: e.name, reason: announce ? reason : 'silent' });
+  }
+
+  /**
+   * File `e` under a new id (a rekey); false if another peer has it.
+   * @param {Entry} e
+   * @param {string} to
+   */
+  move(e, to) {
+    const other = this.#entries.get(to);
+    if (other && other !== e) return false;
+    if (this.#entries.get(e.id) === e) this.#entries.delete(e.id);
+    e.id = to;
+    e.peer.id = to;
+    this.#entries.set(to, e);
+    return true;
+  }
+
+  /** @param {Entry} e  tell the view */
+  changed(e) {
+    this.emit('peer', this.view(e));
+  }
+
+  /**
+   * @param {string | undefined} id
+   * @param {boolean} away
+   */
+  setAway(id, away) {
+    const e = id ? this.#entries.get(id) : null;
+    if (!e) return;
+    e.away = away;
+    this.changed(e);
+  }
+
+  /** @param {{ audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} tracks */
+  setTracks(tracks) {
+    for (const e of this.#entries.values()) {
+      e.peer.setTrack('audio', tracks.audio).catch(() => {});
+      e.peer.setTrack('video', tracks.video).catch(() => {});
+    }
+  }
+
+  /**
+   * To everyone: over the data channel where open, else through the host.
+   * @param {{ t: string } & Record<string, unknown>} message
+   */
+  shout(message) {
+    if (!SHOUT_TYPES.has(message.t)) return;
+    for (const e of this.#entries.values()) {
+      if (!e.peer.sendData(message) && !e.stale) this.#o.relay('message', message, e.id);
+    }
+  }
+
+  /**
+   * @param {Entry} e
+   * @returns {PeerView}
+   */
+  view(e) {
+    const s = e.peer.connectionState;
+    /** @type {PeerState} */
+    const state = e.away || s === 'disconnected' || s === 'failed' ? 'reconnecting'
+      : s === 'connected' ? 'connected' : 'connecting';
+    const stream = e.peer.remoteStream.getTracks().length ? e.peer.remoteStream : null;
+    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas };
+  }
+
+  /**
+   * @param {Entry} e
+   * @param {SignalKind} kind
+   * @param {unknown} value
+   */
+  #sendSignal(e, kind, value) {
+    // The host no longer knows a stale id; the connection is up anyway.
+    if (e.stale || this.#entries.get(e.id) !== e) return;
+    const event = kind === 'offer' ? 'offer_sdp' : kind === 'answer' ? 'answer_sdp' : 'candidate';
+    this.#o.relay(event, value, e.id);
+  }
+}
