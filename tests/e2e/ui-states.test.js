@@ -152,6 +152,23 @@ describe('states and ways out', () => {
     await page.close();
   });
 
+  it('the lobby takes a new room name from the host, which makes them for the app and the command line too', async () => {
+    const page = await openClient(env.browser, env.server, 'namer');
+    await page.goto(env.server.url);
+    const names = new Set();
+    for (let i = 0; i < 4; i += 1) {
+      const before = await page.inputValue('#room');
+      await page.click('#gen-room');
+      await waitFor(page, (was) => {
+        const v = /** @type {HTMLInputElement} */ (document.getElementById('room')).value;
+        return v !== was && /^[a-z]+-[a-z]+-\d\d$/.test(v);
+      }, { what: 'a new spoken room name from /room-name', arg: before });
+      names.add(await page.inputValue('#room'));
+    }
+    assert.ok(names.size > 1, `four names drawn, all the same: ${[...names]}`);
+    await page.close();
+  });
+
   it('speaks Simplified Chinese when switched, and remembers it', async () => {
     const page = await openClient(env.browser, env.server, 'zh');
     await page.goto(env.server.url);

@@ -4,7 +4,7 @@
 // this window can't exchange video. main.js wires the call itself; this
 // module calls back into it for joining and leaving.
 import { Hosting } from './hosting.js';
-import { autojoinLink, inviteLink, randomRoom } from './invite.js';
+import { autojoinLink, inviteLink } from './invite.js';
 import { BrowserNotice, HostPanel, LobbyBar } from './view/app.js';
 import { DiscoveredHosts } from './view/discovered.js';
 import { byId } from './view/dom.js';
@@ -108,7 +108,8 @@ export class Desktop {
     if (launch.mode === 'host') {
       this.lobby.setTab('host');
       // Hosting needs no typing: a made-up name if none is known.
-      this.lobby.fill({ name: name || t('lobby.defaultName'), room: launch.room || randomRoom() });
+      this.lobby.fill({ name: name || t('lobby.defaultName'), room: launch.room ?? '' });
+      await this.lobby.suggestRoom();
       this.host(this.lobby.values());
     } else if (launch.mode === 'join') {
       this.lobby.setTab('join');
@@ -119,7 +120,7 @@ export class Desktop {
     } else {
       if (name) this.lobby.fill({ name });
       if (this.settings.value.lastHost) this.lobby.fill({ host: this.settings.value.lastHost });
-      if (this.lobby.tab === 'host' && !this.lobby.values().room) this.lobby.fill({ room: randomRoom() });
+      if (this.lobby.tab === 'host') await this.lobby.suggestRoom();
       this.lobby.focusFirst();
     }
   }

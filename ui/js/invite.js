@@ -86,13 +86,3 @@ export function parseInviteText(text) {
 export function validRoom(/** @type {string} */ room) {
   return /^[\p{L}\p{N}._-]{1,64}$/u.test(room);
 }
-
-const ADJECTIVES = ['calm', 'bright', 'quiet', 'amber', 'misty', 'sunny', 'swift', 'gentle', 'silver', 'cosy', 'lucky', 'brave'];
-const NOUNS = ['otter', 'maple', 'harbor', 'falcon', 'meadow', 'comet', 'river', 'pine', 'lantern', 'willow', 'panda', 'island'];
-
-/** A room name that is easy to say out loud, e.g. "calm-otter-42". */
-export function randomRoom() {
-  const n = new Uint32Array(3);
-  crypto.getRandomValues(n);
-  return `${ADJECTIVES[n[0] % ADJECTIVES.length]}-${NOUNS[n[1] % NOUNS.length]}-${10 + (n[2] % 90)}`;
-}

@@ -6,7 +6,7 @@ import { LocalMedia } from './media.js';
 import { Signaling } from './signaling.js';
 import { parseIceServers, pickEngine, webviewEngine } from './engine.js';
 import { I18n, fetchCatalog, pickLanguage } from './i18n.js';
-import { appBridge, nativeEngine, pageHost, wsUrlFor } from './platform.js';
+import { appBridge, nativeEngine, pageHost, roomNamer, wsUrlFor } from './platform.js';
 import { inviteLink, parseInvite } from './invite.js';
 import { SettingsStore } from './settings.js';
 import { Desktop } from './desktop.js';
@@ -71,7 +71,9 @@ async function main() {
   };
   const copyInvite = (/** @type {LobbyValues} */ v) => copy(linkFor(v));
 
-  const lobby = new Lobby({ i18n, onJoin: (v) => join(v), onCopyInvite: copyInvite, onHost: (v) => desktop?.host(v) });
+  const lobby = new Lobby({
+    i18n, onJoin: (v) => join(v), onCopyInvite: copyInvite, onHost: (v) => desktop?.host(v), newRoomName: roomNamer(app),
+  });
   const gate = new Gate();
   const banner = new Banner();
   const grid = new Grid(byId('grid'), {

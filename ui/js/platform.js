@@ -8,6 +8,7 @@
 // Every app call degrades: a command that fails (or does not exist in this
 // build) is logged once and answered with a harmless value, so the client
 // goes on.
+import { validRoom } from './invite.js';
 import { createNativeEngine } from './native/engine.js';
 
 /**
@@ -191,6 +192,12 @@ export class AppBridge {
     return r.ok && typeof r.value === 'string' ? r.value : null;
   }
 
+  /** A fresh room name from the app, or null. @returns {Promise<string | null>} */
+  async roomName() {
+    const r = await this.#call('room_name');
+    return r.ok && typeof r.value === 'string' ? r.value : null;
+  }
+
   /** @param {string} title */
   async setWindowTitle(title) {
     await this.#call('set_window_title', { title });
@@ -251,6 +258,31 @@ export class AppBridge {
     this.#onNearby = null;
     await this.#call('discovery_stop');
   }
+}
+
+/**
+ * Where fresh room names come from: lancall makes them in one place, its
+ * server (signal::room_name), and the page asks for one: the app's own
+ * `room_name` command in the window, else `/room-name` of the host that
+ * served the page. Resolves to '' when neither answers (the person types a
+ * room instead).
+ * @param {AppBridge | null} app
+ * @param {typeof fetch} [fetchImpl]
+ * @returns {() => Promise<string>}
+ */
+export function roomNamer(app, fetchImpl = globalThis.fetch) {
+  return async () => {
+    const fromApp = app ? await app.roomName() : null;
+    if (fromApp && validRoom(fromApp)) return fromApp;
+    try {
+      const res = await fetchImpl('/room-name', { cache: 'no-store' });
+      const body = res.ok ? await res.json() : null;
+      if (typeof body?.room === 'string' && validRoom(body.room)) return body.room;
+    } catch {
+      // not served by a lancall host
+    }
+    return '';
+  };
 }
 
 /** The app's commands, or null in a plain browser. */
@@ -324,7 +356,7 @@ export async function nativeEngine() {
   if (!invoke || typeof internals?.transformCallback !== 'function') return null;
   if (typeof globalThis.VideoDecoder !== 'function' || typeof HTMLCanvasElement === 'undefined'
     || typeof HTMLCanvasElement.prototype.captureStream !== 'function') return null;
-  /** @type {any} */
+  /** @type {import('./types/native').EngineCheck | undefined} */
   let check;
   try {
     check = await invoke('native_engine_check');

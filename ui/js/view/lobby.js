@@ -3,7 +3,7 @@
 // (this computer runs the call; no host to type) and "Join a call" (a host
 // address or a pasted invite link, with the hosts joined before offered).
 import { byId, h } from './dom.js';
-import { looksLikeLink, parseInviteText, randomRoom, validRoom } from '../invite.js';
+import { looksLikeLink, parseInviteText, validRoom } from '../invite.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
@@ -24,9 +24,11 @@ export class Lobby {
    * @param {(v: LobbyValues) => void} o.onJoin
    * @param {(v: LobbyValues) => void} o.onCopyInvite
    * @param {(v: LobbyValues) => void} [o.onHost]  the app's "Host a call"
+   * @param {() => Promise<string>} o.newRoomName  a fresh room name ('' if none can be had)
    */
-  constructor({ i18n, onJoin, onCopyInvite, onHost }) {
+  constructor({ i18n, onJoin, onCopyInvite, onHost, newRoomName }) {
     this.i18n = i18n;
+    this.newRoomName = newRoomName;
     this.root = byId('lobby');
     this.form = /** @type {HTMLFormElement} */ (byId('join-form'));
     this.name = /** @type {HTMLInputElement} */ (byId('name'));
@@ -37,13 +39,14 @@ export class Lobby {
     this.joinButton = /** @type {HTMLButtonElement} */ (byId('join'));
     this.copyButton = /** @type {HTMLButtonElement} */ (byId('copy-invite'));
     this.recent = byId('recent-hosts');
-    byId('gen-room').addEventListener('click', () => {
-      this.room.value = randomRoom();
+    byId('gen-room').addEventListener('click', async () => {
+      const room = await this.newRoomName();
+      if (room) this.room.value = room;
       this.room.removeAttribute('aria-invalid');
       this.room.focus();
     });
-    this.copyButton.addEventListener('click', () => {
-      if (!this.room.value.trim()) this.room.value = randomRoom();
+    this.copyButton.addEventListener('click', async () => {
+      await this.suggestRoom();
       if (this.#check()) onCopyInvite(this.values());
     });
     this.form.addEventListener('submit', (e) => {
@@ -133,11 +136,18 @@ export class Lobby {
     this.#renderTab();
   }
 
+  /** Fill the room with a fresh name if it is still empty when one comes. */
+  async suggestRoom() {
+    if (this.room.value.trim()) return;
+    const room = await this.newRoomName();
+    if (room && !this.room.value.trim()) this.room.value = room;
+  }
+
   /** @param {Tab} tab */
   setTab(tab) {
     if (this.tab === tab) return;
     this.tab = tab;
-    if (tab === 'host' && !this.room.value.trim()) this.room.value = randomRoom();
+    if (tab === 'host') void this.suggestRoom();
     this.#showError(null);
     this.#renderTab();
   }
