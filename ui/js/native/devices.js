@@ -73,7 +73,7 @@ export class NativeDevices {
       this.#audio ??= new AudioContext();
       tracks.push(...this.#audio.createMediaStreamDestination().stream.getAudioTracks());
     }
-    /** @type {{ video?: string | null, audio?: string | null }} */
+    /** @type {Partial<import('../types/native').CurrentDevices>} */
     const current = await this.#bridge.invoke('native_current_devices').catch(() => ({}));
     for (const track of tracks) {
       const deviceId = (track.kind === 'video' ? current.video : current.audio) ?? undefined;

@@ -199,6 +199,7 @@ export class NativePeerConnection extends EventTarget {
 
   /** @param {RTCSessionDescriptionInit} description */
   async setLocalDescription(description) {
+    /** @type {import('../types/native').SessionDescription} */
     const d = { type: description.type, sdp: description.sdp ?? '' };
     const state = await this.#describe('native_set_local_description', { description: d });
     if (d.type === 'offer') {
@@ -212,6 +213,7 @@ export class NativePeerConnection extends EventTarget {
 
   /** @param {RTCSessionDescriptionInit} description */
   async setRemoteDescription(description) {
+    /** @type {import('../types/native').SessionDescription} */
     const d = { type: description.type, sdp: description.sdp ?? '' };
     if (d.type === 'offer' && this.signalingState === 'have-local-offer') {
       // A browser rolls back its own offer implicitly; webrtcbin is told.
@@ -232,9 +234,9 @@ export class NativePeerConnection extends EventTarget {
   /** @param {RTCIceCandidateInit} candidate */
   async addIceCandidate(candidate) {
     if (!candidate?.candidate) return;
-    await this.#call('native_add_ice_candidate', {
-      candidate: { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null },
-    });
+    /** @type {import('../types/native').IceCandidate} */
+    const init = { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null };
+    await this.#call('native_add_ice_candidate', { candidate: init });
   }
 
   /** GStreamer 1.22 cannot restart ICE itself: a new negotiation re-checks the pairs. */
@@ -248,9 +250,10 @@ export class NativePeerConnection extends EventTarget {
     /** @type {Map<string, any>} */
     const report = new Map();
     const v = this.#video;
-    /** @type {any} */
+    /** @type {import('../types/native').PeerStats | null} */
     let native = null;
     try { native = await this.#call('native_stats'); } catch { /* closed */ }
+    /** @type {Partial<import('../types/native').Counters>} */
     const counters = native?.counters ?? {};
     report.set('native-codec-vp8', { id: 'native-codec-vp8', type: 'codec', mimeType: 'video/VP8' });
     report.set('native-inbound-video', {
