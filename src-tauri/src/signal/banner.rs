@@ -20,6 +20,9 @@ pub fn listening(local: SocketAddr) -> String {
 /// The second line when HTTPS is on: where browsers get a secure origin, and
 /// the fingerprint a guest compares with the browser's warning.
 pub fn https(local: SocketAddr, tls: &TlsIdentity) -> String {
+    // Every page over https, loopback included: this line lists what the
+    // same port also serves securely. `lan::pages(local, true)` is the other
+    // question, which page a guest should open, and keeps loopback on http.
     let urls: Vec<String> = lan::pages(local, false).iter().map(|u| u.replacen("http://", "https://", 1)).collect();
     format!("https: open {} ; certificate SHA-256 {}", urls.join(" or "), tls.fingerprint())
 }
