@@ -24,6 +24,7 @@
 
 mod capture;
 mod devices;
+mod dtls;
 mod error;
 mod peer;
 mod playback;

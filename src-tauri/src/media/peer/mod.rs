@@ -27,6 +27,7 @@ use gstreamer_webrtc as gst_webrtc;
 use tokio::sync::mpsc;
 
 use super::capture::{self, Capture};
+use super::dtls;
 use super::playback::Playback;
 use super::error::{Error, Result};
 use super::sdp::{IceCandidate, Summary};
@@ -58,6 +59,8 @@ struct Inner {
     state: Mutex<State>,
     counters: AtomicCounters,
     closed: AtomicBool,
+    /// Ours, for the descriptions we make (see media::dtls).
+    fingerprint: String,
     decode_video: bool,
     forward_video: bool,
 }
@@ -89,6 +92,9 @@ impl NativePeer {
         if let Some(turn) = &config.turn_server {
             webrtc.set_property("turn-server", turn);
         }
+        // ECDSA, not GStreamer's RSA: see media::dtls for the peers that need it.
+        let certificate = dtls::generate()?;
+        dtls::present(&webrtc, &certificate);
         pipeline.add(&webrtc)?;
         let (clock, base) = capture.timing();
         pipeline.use_clock(Some(&clock));
@@ -106,6 +112,7 @@ impl NativePeer {
             state: Mutex::new(State::default()),
             counters: AtomicCounters::default(),
             closed: AtomicBool::new(false),
+            fingerprint: certificate.fingerprint,
             decode_video: config.decode_video,
             forward_video: config.forward_video,
         });

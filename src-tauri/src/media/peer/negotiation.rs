@@ -15,6 +15,7 @@ use gstreamer_webrtc as gst_webrtc;
 use tokio::sync::oneshot;
 
 use super::{emit, NativePeer};
+use crate::media::dtls;
 use crate::media::error::{Error, Result};
 use crate::media::sdp::{self, IceCandidate, SdpType, SessionDescription};
 use crate::media::PeerEvent;
@@ -28,14 +29,14 @@ impl NativePeer {
         self.live()?;
         self.attach_senders(None)?;
         let reply = self.step("create-offer", None).await?;
-        description_from(&reply, "offer")
+        self.ours(description_from(&reply, "offer")?)
     }
 
     /// An answer to the remote offer set before.
     pub async fn create_answer(&self) -> Result<SessionDescription> {
         self.live()?;
         let reply = self.step("create-answer", None).await?;
-        description_from(&reply, "answer")
+        self.ours(description_from(&reply, "answer")?)
     }
 
     pub async fn set_local_description(&self, desc: &SessionDescription) -> Result<()> {
@@ -93,6 +94,12 @@ impl NativePeer {
         self.live()?;
         emit(&self.inner, PeerEvent::NegotiationNeeded);
         Ok(())
+    }
+
+    /// A description webrtcbin made, with our certificate's true fingerprint.
+    fn ours(&self, mut desc: SessionDescription) -> Result<SessionDescription> {
+        desc.sdp = dtls::with_fingerprint(&desc.sdp, &self.inner.fingerprint);
+        Ok(desc)
     }
 
     /// One promise-based webrtcbin action, awaited with a time limit.
