@@ -62,6 +62,19 @@ describe('client modules (ui/js)', () => {
     const network = (m) => /^(engine|native-engine|peer|signaling|call|sas|stats)\.js$|^(native|call)\//.test(m);
     assert.deepEqual(crossing(js.edges, network, (b) => b.startsWith('view/')), []);
   });
+
+  it('has index.html preload every module main.js reaches, and no other', () => {
+    // Without the preloads the browser finds the modules one import level at
+    // a time, a round trip each, before the pre-join screen can start.
+    const reached = new Set(['main.js']);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [a, b] of js.edges) if (reached.has(a) && !reached.has(b)) { reached.add(b); grew = true; }
+    }
+    const html = readFileSync(join(ROOT, 'ui', 'index.html'), 'utf8');
+    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="js\/([^"]+)">/g)].map((m) => m[1]);
+    assert.deepEqual([...preloaded].sort(), [...reached].sort());
+  });
 });
 
 describe('file size', () => {

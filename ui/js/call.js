@@ -1,3 +1,7 @@
+// Size: over 450 lines because coordinating the pieces below (which event
+// moves which phase, and who hears of it) reads best in one place; each
+// piece with a state of its own is already a module of call/.
+//
 // The call: from "Join" to "Leave". It owns the signaling connection, one
 // Peer per remote member (a full mesh), the local media, chat and the
 // mute/camera state each side shows of the other. It reports to the view
@@ -7,10 +11,18 @@
 // host announces it (`join`), as the seed page does; the newcomer answers.
 // Perfect negotiation (peer.js) makes any later offer from either side safe.
 //
+// Before Join (`prepare`, the pre-join screen): the camera and microphone
+// open for the preview and the socket to the host opens, so that Join only
+// sends the join; the members already in the room have an offer made ahead
+// for the newcomer (call/mesh.js, peer.js prime). docs/performance.md says
+// what each of these saves.
+//
 // The pieces: the peers (call/mesh.js), surviving a host restart with the
-// connections kept (call/rekey.js) and the chat (call/chat.js). This module
-// coordinates them: the phases, the host connection, the room's members and
-// the app messages peers exchange.
+// connections kept (call/rekey.js), the chat (call/chat.js) and the
+// pre-join media (call/prejoin.js). This module coordinates them: the
+// phases, the host connection, the room's members and the app messages
+// peers exchange.
+
 //
 // Without an engine (a webview with no RTCPeerConnection, and no native
 // engine from the app) the call still joins: the room, its member list and the local
@@ -21,6 +33,7 @@ import { MediaError } from './media.js';
 import { Mesh } from './call/mesh.js';
 import { Rekey } from './call/rekey.js';
 import { Chat } from './call/chat.js';
+import { Prejoin } from './call/prejoin.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -40,6 +53,7 @@ import { Chat } from './call/chat.js';
  * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean }} LocalView
  * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string }} JoinParams
  * @typedef {{ id: string, name: string }} Member
+ * @typedef {import('./call/prejoin.js').Preview} Preview
  */
 
 /**
@@ -51,6 +65,7 @@ import { Chat } from './call/chat.js';
  * @property {{ from: string, to: string }} rekey  a peer got a new id
  * @property {ChatMessage} chat
  * @property {LocalView} local
+ * @property {Preview} preview          camera and microphone opening, open, or failed (and why)
  * @property {Member[]} roster          who else is in the room, as the host says
  * @property {{ id: string, name: string, message: string }} problem  a peer's connection refused
  *   a signal or its engine failed; the call goes on
@@ -76,6 +91,7 @@ export class Call extends Emitter {
   #unsubscribe = [];
   /** @type {JoinParams | null} */
   #params = null;
+  #prejoin;
 
   /**
    * @param {object} o
@@ -90,6 +106,11 @@ export class Call extends Emitter {
     this.media = media;
     this.connect = connect;
     this.iceServers = iceServers;
+    this.#prejoin = new Prejoin(media);
+    this.#prejoin.on('preview', (p) => {
+      this.emit('preview', p);
+      if (p.state === 'on') this.#emitLocal();
+    });
     if (engine) {
       const mesh = new Mesh({
         engine,
@@ -119,16 +140,43 @@ export class Call extends Emitter {
   get roster() { return [...this.#roster].map(([id, name]) => ({ id, name })); }
 
   /**
-   * Join: ask for camera and microphone, then the host.
+   * Before joining, on the pre-join screen: the camera and microphone for
+   * the preview, and the socket to the host (opened, not joined), so that
+   * Join only has to say "join". Both are kept for the call; `leave` closes
+   * them.
+   * @param {{ wsUrl?: string }} [o]  wsUrl: the host, if already known
+   */
+  prepare({ wsUrl } = {}) {
+    if (this.phase !== 'idle') return;
+    this.#prejoin.open().catch(() => {}); // the 'preview' event says how it went
+    if (wsUrl && !this.#socketFor(wsUrl)) this.#openSignaling(wsUrl);
+    // An engine whose first connection is slow to make (the native one
+    // starts its pipeline) makes one now, while the person looks at the
+    // preview. (A browser's RTCPeerConnection is quick to make; one made and
+    // closed only here was the unused connection every call used to have.)
+    this.engine?.warmUp?.();
+  }
+
+  /** The preview's media is open (or failed); null: not asked for yet. */
+  get previewState() { return this.#prejoin.state; }
+
+  /**
+   * Join: camera and microphone (already open after `prepare`), then the
+   * host (already connected after `prepare`): on a prepared screen this
+   * sends the join at once, in the click's own task.
    * @param {JoinParams} params
    */
   async start(params) {
     this.#params = params;
-    // Everything that can start at once does: the camera, the socket to the
-    // host, and the WebRTC engine (its first connection is slow to make).
-    const opening = this.media.open();
-    this.#openSignaling();
-    this.engine?.createPeerConnection({}).close();
+    performance.mark('lancall:start');
+    const opening = this.#prejoin.open();
+    if (!this.#socketFor(params.wsUrl)) this.#openSignaling(params.wsUrl);
+    if (this.#prejoin.state?.state === 'on') {
+      performance.mark('lancall:media');
+      this.#join();
+      this.#emitLocal(); // the call's own tile, with the name joined under
+      return;
+    }
     this.#setPhase({ phase: 'media' });
     try {
       await opening;
@@ -139,12 +187,22 @@ export class Call extends Emitter {
       return;
     }
     if (this.phase !== 'media') return;
-    this.#emitLocal();
+    performance.mark('lancall:media');
     this.#join();
+  }
+
+  /**
+   * The signaling connection to `wsUrl`, if one is open or opening.
+   * @param {string} wsUrl
+   */
+  #socketFor(wsUrl) {
+    const s = this.#signaling;
+    return s && s.url === wsUrl && (s.state === 'open' || s.state === 'connecting') ? s : null;
   }
 
   /** Ask for the devices again (after the person fixed permissions). */
   retryMedia() {
+    this.#prejoin.forget();
     if (this.#params) this.start(this.#params);
   }
 
@@ -161,7 +219,7 @@ export class Call extends Emitter {
     this.#params = { ...this.#params, ...changes };
     this.#signaling?.leave();
     this.#teardownSignaling();
-    this.#openSignaling();
+    this.#openSignaling(this.#params.wsUrl);
     this.#join();
   }
 
@@ -190,11 +248,13 @@ export class Call extends Emitter {
     this.#signaling?.leave();
     this.#teardownSignaling();
     for (const e of this.#mesh?.entries() ?? []) this.#mesh?.drop(e, 'left', false);
+    this.#mesh?.unprime();
     this.#rekey?.clear();
     this.#names.clear();
     this.#setRoster(null);
     this.#chat.clear();
     this.media.close();
+    this.#prejoin.forget();
     this.myId = '';
   }
 
@@ -246,7 +306,7 @@ export class Call extends Emitter {
   #join() {
     const params = this.#params;
     if (!params) return;
-    if (!this.#signaling) this.#openSignaling();
+    if (!this.#signaling) this.#openSignaling(params.wsUrl);
     const s = /** @type {Signaling} */ (this.#signaling);
     if (s.state === 'closed') {
       // It already failed to reach the host while the camera started.
@@ -254,18 +314,21 @@ export class Call extends Emitter {
       return;
     }
     this.#setPhase({ phase: 'connecting' });
+    performance.mark('lancall:join-sent');
     s.join({ user_id: params.name, room_id: params.room, passcode: params.passcode });
   }
 
-  /** Make the signaling connection and start opening it (no join yet). */
-  #openSignaling() {
-    const params = this.#params;
-    if (!params) return;
+  /**
+   * Make the signaling connection and start opening it (no join yet).
+   * @param {string} wsUrl
+   */
+  #openSignaling(wsUrl) {
     this.#signaling?.leave();
     this.#teardownSignaling();
-    const s = this.connect(params.wsUrl);
+    const s = this.connect(wsUrl);
     this.#signaling = s;
     this.#unsubscribe = [
+      s.on('state', (c) => { if (c.state === 'open') performance.mark('lancall:ws-open'); }),
       s.on('state', (c) => { if (this.phase === 'in-call') this.emit('socket', c); }),
       s.on('unreachable', () => { if (this.phase === 'connecting') this.#setPhase({ phase: 'unreachable' }); }),
       s.on('ended', () => this.#end()),
@@ -300,6 +363,7 @@ export class Call extends Emitter {
 
   /** @param {import('./signaling.js').Welcome} w */
   #onWelcome(w) {
+    performance.mark('lancall:welcome');
     const before = this.myId;
     this.myId = w.peer_id;
     for (const m of w.members ?? []) this.#names.set(m.peer_id, m.user_id);
@@ -310,6 +374,10 @@ export class Call extends Emitter {
     const mesh = this.#mesh;
     const rekey = this.#rekey;
     if (w.resumed || !mesh || !rekey) return;
+    // Alone in the room: make the offer for whoever comes next now. (With
+    // others here, the mesh does it once a connection is up, so as not to
+    // slow this one.)
+    if (!(w.members ?? []).some((m) => m.peer_id !== w.peer_id)) mesh.prime();
     const members = new Set((w.members ?? []).map((m) => m.peer_id));
     if (before && before !== w.peer_id) rekey.newSession(this.myId, members);
     for (const m of w.members ?? []) {
@@ -324,12 +392,13 @@ export class Call extends Emitter {
    * @param {string | undefined} name
    */
   #onJoin(id, name) {
+    performance.mark('lancall:member-joined');
     if (!id || id === this.myId) return;
     if (name) this.#names.set(id, name);
     this.#roster.set(id, name ?? this.#names.get(id) ?? '');
+    // The offer first (a made-ahead one leaves at once), then the view.
+    if (this.#mesh && !this.#mesh.has(id)) this.#rekey?.hold(id, () => this.#add(id, name ?? '', true));
     this.emit('roster', this.roster);
-    if (!this.#mesh || this.#mesh.has(id)) return;
-    this.#rekey?.hold(id, () => this.#add(id, name ?? '', true));
   }
 
   /**
@@ -421,9 +490,14 @@ export class Call extends Emitter {
     return { mic: m.micOn && Boolean(m.audio), cam: m.camOn && Boolean(m.video) };
   }
 
-  #emitLocal() {
+  /** What our own tile shows. @returns {LocalView} */
+  get local() {
     const m = this.media;
-    this.emit('local', { stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video) });
+    return { stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video) };
+  }
+
+  #emitLocal() {
+    this.emit('local', this.local);
   }
 
   /**

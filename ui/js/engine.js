@@ -18,6 +18,7 @@
  * @typedef {object} Engine
  * @property {string} name  'webview' or the native engine's name
  * @property {(config: RTCConfiguration) => PeerConnection} createPeerConnection
+ * @property {() => void} [warmUp]  pay for the first connection early (before Join)
  * @property {(mic: boolean, cam: boolean) => void} [setSending]  an engine that captures by
  *   itself (the native one) turns its microphone and camera on and off here
  * @property {MediaDevices} [mediaDevices]  where such an engine's camera is to be

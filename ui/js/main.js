@@ -13,6 +13,7 @@ import { Desktop } from './desktop.js';
 import { StatsSampler } from './stats.js';
 import { byId, copyText, h } from './view/dom.js';
 import { Lobby } from './view/lobby.js';
+import { Preview } from './view/preview.js';
 import { Gate } from './view/gate.js';
 import { Grid } from './view/grid.js';
 import { ChatView } from './view/chat.js';
@@ -27,11 +28,13 @@ import { Banner, toast } from './view/banner.js';
  */
 
 async function main() {
+  performance.mark('lancall:boot');
   const query = new URLSearchParams(location.search);
   const app = appBridge();
   const settings = await SettingsStore.load(app);
   const i18n = new I18n(fetchCatalog);
-  await i18n.use(pickLanguage(navigator.languages ?? [navigator.language], settings.value.language));
+  // The words load while the camera starts (below): neither waits for the other.
+  const words = i18n.use(pickLanguage(navigator.languages ?? [navigator.language], settings.value.language));
   const page = pageHost();
   // The app's native engine is asked for only where the webview has none.
   const native = webviewEngine() ? null : await nativeEngine();
@@ -45,6 +48,14 @@ async function main() {
     connect: (url) => new Signaling(url),
     iceServers: parseIceServers(query.get('ice') ?? ''),
   });
+  // The pre-join screen's head start, before any view is built: the camera
+  // for the preview and, in a browser, the socket to the host the page (or
+  // its invite link) names. prepare() below does the same once the lobby
+  // can be changed.
+  const early = app ? null : parseInvite(location.hash);
+  if (engine) call.prepare({ wsUrl: early ? wsUrlFor(early.host || page.host) : undefined });
+  await words;
+  performance.mark('lancall:i18n');
   // An engine that captures by itself follows the microphone and camera buttons.
   if (engine?.setSending) call.on('local', (v) => engine.setSending?.(v.mic, v.cam));
   // …and lets the camera go when the call ends.
@@ -105,6 +116,23 @@ async function main() {
     shell: { joined: () => joined, join: (v, own) => join(v, own), copy, render: () => render() },
   }) : null;
   const help = /** @type {HTMLDialogElement} */ (byId('help'));
+  // The pre-join preview, wherever there is an engine to call with.
+  const preview = engine ? new Preview({
+    i18n, engine,
+    name: () => lobby.values().name,
+    onMic: (on) => call.setMic(on),
+    onCam: (on) => { call.setCam(on).catch(() => toast(t('toast.camFailed'))); },
+    onDevices: () => devices.open(),
+    onRetry: () => prepare(),
+  }) : null;
+  if (preview) {
+    byId('lobby-card').classList.add('with-preview');
+    lobby.name.addEventListener('input', () => preview.render());
+    call.on('preview', (p) => preview.setState(p));
+    // The camera may have opened while the words loaded.
+    if (call.previewState) preview.setState(call.previewState);
+    if (call.previewState?.state === 'on') preview.setLocal(call.local);
+  }
 
   // --- lobby and the language switch ---------------------------------------
   // The app's window is not a page of the call: its links come from the app.
@@ -138,6 +166,17 @@ async function main() {
 
   // --- the call --------------------------------------------------------------
   /**
+   * The pre-join screen's head start: camera and microphone for the
+   * preview, and (in a browser, where the host is known) the socket to the
+   * host, so that Join only has to signal.
+   */
+  function prepare() {
+    if (!engine || call.phase !== 'idle') return;
+    const host = lobby.values().host;
+    call.prepare({ wsUrl: !app && host ? wsUrlFor(host) : undefined });
+  }
+
+  /**
    * @param {LobbyValues} v
    * @param {boolean} [own]  the room is on this app's own server
    */
@@ -160,8 +199,11 @@ async function main() {
       announced.clear();
     }
     render();
+    // Back on the pre-join screen: its preview again.
+    if (p.phase === 'idle') prepare();
   });
   call.on('local', (l) => {
+    preview?.setLocal(l);
     grid.setLocal(l, joined.name);
     controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo });
   });
@@ -243,6 +285,7 @@ async function main() {
     const idle = p.phase === 'idle';
     const lobbyGate = idle ? desktop?.lobbyGate ?? null : null;
     lobby.show(idle && !lobbyGate);
+    preview?.show(idle && !lobbyGate);
     byId('call').hidden = !inCall;
     if (lobbyGate) gate.show(lobbyGate);
     else if (inCall || idle) gate.hide();
@@ -361,6 +404,8 @@ async function main() {
       /** The client has started (and done what the app's command line asked). */
       ready: () => ready,
       phase: () => call.phase,
+      /** The pre-join preview shows the camera (or microphone). */
+      previewing: () => call.previewState?.state === 'on',
       myId: () => call.myId,
       peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
@@ -375,7 +420,11 @@ async function main() {
     }),
   });
 
+  // Join works from here on (a click before would have submitted the form
+  // as a page load).
+  if (engine || app) lobby.joinButton.disabled = false;
   render();
+  prepare();
   if (desktop) {
     await desktop.start();
   } else if (invite.autojoin && engine) {
@@ -385,6 +434,7 @@ async function main() {
     lobby.focusFirst();
   }
   ready = true;
+  performance.mark('lancall:ready');
 }
 
 main().catch((e) => {

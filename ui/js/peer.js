@@ -69,6 +69,42 @@ export function lanSdp(sdp) {
   return lines.flatMap((l, i) => (add.has(i) ? [l, /** @type {string} */ (add.get(i))] : [l])).join('\r\n');
 }
 
+/**
+ * @typedef {object} Primed  a connection made before its peer is known (see prime)
+ * @property {PeerConnection} pc
+ * @property {Record<MediaKind, RTCRtpTransceiver>} slots
+ * @property {RTCDataChannel} channel
+ */
+
+/**
+ * A connection made ahead of the next peer: our transceivers and data
+ * channel added, the offer made and applied, candidates gathering. Someone
+ * who joins then gets this offer the moment the host says so, instead of
+ * after a connection, an offer and the first candidates are made (half the
+ * time of a LAN call's set-up, docs/performance.md).
+ * @param {Engine} engine
+ * @param {RTCConfiguration} config
+ * @param {LocalTracks} local
+ * @returns {Promise<Primed>}
+ */
+export async function prime(engine, config, local) {
+  const pc = engine.createPeerConnection(config);
+  try {
+    /** @type {Record<MediaKind, RTCRtpTransceiver>} */
+    const slots = {
+      audio: pc.addTransceiver(local.audio ?? 'audio', { direction: 'sendrecv', streams: [local.stream] }),
+      video: pc.addTransceiver(local.video ?? 'video', { direction: 'sendrecv', streams: [local.stream] }),
+    };
+    const channel = pc.createDataChannel('lancall');
+    const created = await pc.createOffer();
+    await pc.setLocalDescription({ type: created.type, sdp: lanSdp(created.sdp ?? '') });
+    return { pc, slots, channel };
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
+}
+
 /** @extends {Emitter<PeerEvents>} */
 export class Peer extends Emitter {
   /** @type {PeerConnection} */
@@ -105,14 +141,15 @@ export class Peer extends Emitter {
    * @param {(kind: SignalKind, value: unknown) => void} o.send  the injected transport
    * @param {LocalTracks} o.local
    * @param {number} [o.offerWaitMs]  a waiting side offers itself after this long
+   * @param {Primed | null} [o.primed]  an initiator's connection made ahead (see prime)
    */
-  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000 }) {
+  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000, primed = null }) {
     super();
     this.id = id;
     this.polite = polite;
     this.#send = send;
     this.#local = { ...local };
-    const pc = engine.createPeerConnection(config);
+    const pc = primed?.pc ?? engine.createPeerConnection(config);
     this.pc = pc;
     // Every negotiationneeded makes an offer, as in webrtc/samples: the
     // connection fires it once per change that needs one, when stable (a
@@ -133,10 +170,15 @@ export class Peer extends Emitter {
         }
         this.remoteStream.addTrack(track);
       }
+      performance.mark('lancall:track');
       this.emit('stream', this.remoteStream);
     });
     pc.addEventListener('datachannel', (e) => this.#bind(/** @type {RTCDataChannelEvent} */ (e).channel));
-    pc.addEventListener('connectionstatechange', () => this.emit('state', pc.connectionState));
+    pc.addEventListener('connectionstatechange', () => {
+      // Stage marks for bench/call-setup.mjs: ICE (below) and DTLS are done.
+      if (pc.connectionState === 'connected') performance.mark('lancall:dtls-connected');
+      this.emit('state', pc.connectionState);
+    });
     // The native engine's own failures (ui/js/native/peer-connection.js); a browser's
     // RTCPeerConnection never sends this.
     pc.addEventListener('engineerror', (e) => {
@@ -144,8 +186,31 @@ export class Peer extends Emitter {
     });
     pc.addEventListener('signalingstatechange', () => this.#updateSas());
     pc.addEventListener('iceconnectionstatechange', () => this.#watchIce());
-    if (initiator) this.#claim();
+    if (primed) this.#usePrimed(primed);
+    else if (initiator) this.#claim();
     else this.#offerTimer = setTimeout(() => this.#claim(), offerWaitMs);
+  }
+
+  /**
+   * Take over a connection made ahead: its offer is already applied, so it
+   * leaves now; candidates gathered so far are in it, later ones trickle.
+   * @param {Primed} primed
+   */
+  #usePrimed(primed) {
+    this.#claimed = true;
+    this.#slots = { ...primed.slots };
+    this.#bind(primed.channel);
+    if (primed.channel.readyState === 'open') this.emit('channel', true);
+    const offer = this.pc.localDescription;
+    if (offer) {
+      this.#send('offer', { type: offer.type, sdp: offer.sdp });
+      performance.mark('lancall:offer-sent');
+    }
+    // The tracks may have changed since it was made.
+    for (const kind of KINDS) {
+      const { sender } = primed.slots[kind];
+      if (sender.track !== this.#local[kind]) sender.replaceTrack(this.#local[kind]).catch(() => {});
+    }
   }
 
   get connectionState() { return this.pc.connectionState; }
@@ -159,6 +224,7 @@ export class Peer extends Emitter {
    * @param {any} value  {type, sdp} for offers and answers; RTCIceCandidateInit
    */
   receive(kind, value) {
+    if (kind !== 'candidate') performance.mark(`lancall:${kind}-received`);
     this.#queue = this.#queue.then(() => this.#handle(kind, value)).catch((e) => {
       if (this.#closed) return;
       console.warn(`lancall: signal from ${this.id} failed`, e);
@@ -248,6 +314,7 @@ export class Peer extends Emitter {
       if (this.pc.signalingState !== 'stable' || this.#closed) return;
       const offer = { type: created.type, sdp: lanSdp(created.sdp ?? '') };
       this.#send('offer', { type: offer.type, sdp: offer.sdp });
+      performance.mark('lancall:offer-sent');
       await this.pc.setLocalDescription(offer);
     } catch (e) {
       console.warn(`lancall: offer to ${this.id} failed`, e);
@@ -284,11 +351,13 @@ export class Peer extends Emitter {
     } finally {
       this.#settingRemoteAnswer = false;
     }
+    performance.mark(`lancall:${description.type}-applied`);
     if (description.type !== 'offer') return;
     this.#adopt();
     const created = await pc.createAnswer();
     const answer = { type: created.type, sdp: lanSdp(created.sdp ?? '') };
     this.#send('answer', { type: answer.type, sdp: answer.sdp });
+    performance.mark('lancall:answer-sent');
     await pc.setLocalDescription(answer);
     // The offer may have lacked a kind we send (an audio-only caller): add it.
     for (const kind of KINDS) {
@@ -310,6 +379,7 @@ export class Peer extends Emitter {
   /** A failed ICE connection restarts ICE; a long "disconnected" does too. */
   #watchIce() {
     const state = this.pc.iceConnectionState;
+    if (state === 'connected') performance.mark('lancall:ice-connected');
     clearTimeout(this.#restartTimer);
     if (state === 'failed') {
       this.pc.restartIce();

@@ -4,7 +4,7 @@
 // a peer go through the injected `relay` (the host connection), so this
 // module knows nothing of the WebSocket or the DOM.
 import { Emitter } from '../emitter.js';
-import { Peer } from '../peer.js';
+import { Peer, prime } from '../peer.js';
 
 /**
  * @typedef {import('../engine.js').Engine} Engine
@@ -38,6 +38,9 @@ import { Peer } from '../peer.js';
  * @property {{ entry: Entry, message: any }} data  an app message over a peer's data channel
  */
 
+/** How long after a connection is up the next one is made ahead (see prime). */
+const PRIME_AFTER_MS = 2000;
+
 /** App messages that go to everyone (see shout). */
 const SHOUT_TYPES = new Set(['hello', 'state', 'chat']);
 
@@ -46,6 +49,12 @@ export class Mesh extends Emitter {
   /** @type {Map<string, Entry>} */
   #entries = new Map();
   #o;
+  /** The next initiator's connection, made ahead (peer.js prime); null while none is ready. @type {import('../peer.js').Primed | null} */
+  #spare = null;
+  /** A spare is being made. */
+  #priming = false;
+  /** The spare being made is to be closed when ready (we left meanwhile). */
+  #unprimed = false;
 
   /**
    * @param {object} o
@@ -88,25 +97,41 @@ export class Mesh extends Emitter {
    * @returns {Entry}
    */
   add(id, name, initiator) {
+    const primed = initiator ? this.#spare : null;
+    if (primed) {
+      this.#spare = null;
+      this.prime();
+    }
     /** @type {Entry} */
     const e = {
       id, name, mic: true, cam: true, away: false, stale: false, rekeyed: false,
-      peer: new Peer({
-        id,
-        polite: this.#o.myId() > id,
-        initiator,
-        engine: this.#o.engine,
-        config: { iceServers: this.#o.iceServers },
-        local: this.#o.tracks(),
-        send: (kind, value) => this.#sendSignal(e, kind, value),
-      }),
+      peer: /** @type {Peer} */ (/** @type {unknown} */ (null)),
     };
+    // Filed before its Peer exists: a primed Peer sends its offer at once.
     this.#entries.set(id, e);
+    e.peer = new Peer({
+      id,
+      polite: this.#o.myId() > id,
+      initiator,
+      engine: this.#o.engine,
+      config: { iceServers: this.#o.iceServers },
+      local: this.#o.tracks(),
+      send: (kind, value) => this.#sendSignal(e, kind, value),
+      primed,
+    });
     const p = e.peer;
     // Events of a connection we already dropped must not bring its tile back.
     const current = () => this.current(e);
     p.on('stream', () => { if (current()) this.changed(e); });
-    p.on('state', () => { if (current()) this.changed(e); });
+    p.on('state', (s) => {
+      if (!current()) return;
+      this.changed(e);
+      // Ready for the next one to join (see prime), once this one is up and
+      // its first frames are through: making a connection costs the page a
+      // few busy milliseconds it should not spend on a call starting.
+      // (No peers left by then: we left the call; nothing to make.)
+      if (s === 'connected') setTimeout(() => { if (this.#entries.size) this.prime(); }, PRIME_AFTER_MS);
+    });
     p.on('sas', () => { if (current()) this.changed(e); });
     p.on('channel', (open) => {
       if (!current()) return;
@@ -117,6 +142,33 @@ export class Mesh extends Emitter {
     p.on('problem', (message) => { if (current()) this.emit('problem', { id: e.id, name: e.name, message }); });
     this.changed(e);
     return e;
+  }
+
+  /**
+   * Make a connection ahead for the next one who joins (see peer.js prime),
+   * if there is none. Not with the native engine: each of its connections
+   * holds a pipeline of its own in the app, which a spare would keep busy
+   * unused.
+   */
+  prime() {
+    if (this.#spare || this.#priming || this.#o.engine.name === 'native') return;
+    this.#priming = true;
+    prime(this.#o.engine, { iceServers: this.#o.iceServers }, this.#o.tracks()).then((p) => {
+      this.#priming = false;
+      if (this.#unprimed) { this.#unprimed = false; p.pc.close(); return; }
+      this.#spare = p;
+    }, (e) => {
+      this.#priming = false;
+      this.#unprimed = false;
+      console.warn('lancall: no connection made ahead', e);
+    });
+  }
+
+  /** Close the connection made ahead (we left the call). */
+  unprime() {
+    this.#spare?.pc.close();
+    this.#spare = null;
+    if (this.#priming) this.#unprimed = true;
   }
 
   /**
@@ -164,6 +216,9 @@ export class Mesh extends Emitter {
 
   /** @param {{ audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} tracks */
   setTracks(tracks) {
+    for (const [kind, t] of /** @type {const} */ ([['audio', tracks.audio], ['video', tracks.video]])) {
+      this.#spare?.slots[kind].sender.replaceTrack(t).catch(() => {});
+    }
     for (const e of this.#entries.values()) {
       e.peer.setTrack('audio', tracks.audio).catch(() => {});
       e.peer.setTrack('video', tracks.video).catch(() => {});

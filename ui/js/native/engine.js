@@ -39,6 +39,9 @@ export function createNativeEngine(bridge, options = {}) {
     name: 'native',
     mediaDevices: options.preview ? /** @type {MediaDevices} */ (/** @type {unknown} */ (new NativeDevices(bridge, canvases))) : undefined,
     createPeerConnection: () => /** @type {PeerConnection} */ (/** @type {unknown} */ (new NativePeerConnection(bridge, canvases))),
+    // The engine's first connection starts its pipeline, which is slow;
+    // one made and closed on the pre-join screen pays for that early.
+    warmUp: () => new NativePeerConnection(bridge, canvases).close(),
     setSending: (mic, cam) => { bridge.invoke('native_set_media', { mic, cam }).catch(() => {}); },
     release: () => { bridge.invoke('native_engine_stop').catch(() => {}); },
     canvasFor: (track) => canvases.get(track) ?? null,
