@@ -27,6 +27,9 @@ pub enum Error {
     UnknownMLine(String),
     #[error("the ICE candidate is malformed: {0}")]
     BadCandidate(String),
+    /// An entry of the client's `iceServers` webrtcbin can't use.
+    #[error("the STUN/TURN server can't be used: {0}")]
+    BadIceServer(String),
     /// webrtcbin refused an offer/answer step (wrong signaling state, …).
     #[error("negotiation failed: {0}")]
     Negotiation(String),
@@ -46,6 +49,7 @@ impl Error {
             Error::NoCommonCodec => "no_common_codec",
             Error::UnknownMLine(_) => "unknown_mline",
             Error::BadCandidate(_) => "bad_candidate",
+            Error::BadIceServer(_) => "bad_ice_server",
             Error::Negotiation(_) => "negotiation",
             Error::Closed => "closed",
         }

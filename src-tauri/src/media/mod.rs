@@ -26,6 +26,7 @@ mod capture;
 mod devices;
 mod dtls;
 mod error;
+pub mod ice;
 mod peer;
 mod playback;
 pub mod sdp;
@@ -95,10 +96,9 @@ pub struct Config {
     pub decode_video: bool,
     /// Hand remote video to the caller as encoded VP8 frames ([`Event::Video`]).
     pub forward_video: bool,
-    /// `stun://host:port` for webrtcbin; none on a LAN.
-    pub stun_server: Option<String>,
-    /// `turn(s)://user:pass@host:port`.
-    pub turn_server: Option<String>,
+    /// STUN and TURN servers, and whether only relayed candidates may be
+    /// used; none on a LAN. A peer may be given others (`Engine::peer_with`).
+    pub ice: ice::IceConfig,
     /// The microphone goes through webrtcdsp (echo cancellation, noise
     /// suppression, gain control): for real microphones; test tones go
     /// without.
@@ -238,8 +238,14 @@ impl Engine {
 
     /// A new connection to the remote peer `id` (ids name peers in events).
     pub fn peer(&self, id: &str) -> Result<NativePeer> {
+        self.peer_with(id, &self.config.ice)
+    }
+
+    /// A new connection with these STUN/TURN servers and policy (the
+    /// client's RTCConfiguration) instead of the engine's.
+    pub fn peer_with(&self, id: &str, ice: &ice::IceConfig) -> Result<NativePeer> {
         let serial = self.next_id.fetch_add(1, Ordering::Relaxed);
-        NativePeer::new(id, serial, &self.config, self.capture.clone(), self.playback.clone(), self.events.clone())
+        NativePeer::new(id, serial, &self.config, ice, self.capture.clone(), self.playback.clone(), self.events.clone())
     }
 
     pub fn set_video_enabled(&self, on: bool) {

@@ -38,7 +38,7 @@ export function createNativeEngine(bridge, options = {}) {
   return {
     name: 'native',
     mediaDevices: options.preview ? /** @type {MediaDevices} */ (/** @type {unknown} */ (new NativeDevices(bridge, canvases))) : undefined,
-    createPeerConnection: () => /** @type {PeerConnection} */ (/** @type {unknown} */ (new NativePeerConnection(bridge, canvases))),
+    createPeerConnection: (config) => /** @type {PeerConnection} */ (/** @type {unknown} */ (new NativePeerConnection(bridge, canvases, config))),
     // The engine's first connection starts its pipeline, which is slow;
     // one made and closed on the pre-join screen pays for that early.
     warmUp: () => new NativePeerConnection(bridge, canvases).close(),

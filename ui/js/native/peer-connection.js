@@ -118,14 +118,18 @@ export class NativePeerConnection extends EventTarget {
   /**
    * @param {Bridge} bridge
    * @param {Canvases} canvases  the engine's registry of video canvases
+   * @param {RTCConfiguration} [config]  its STUN/TURN servers and policy go to webrtcbin
    */
-  constructor(bridge, canvases) {
+  constructor(bridge, canvases, config = {}) {
     super();
     this.#bridge = bridge;
     this.#canvases = canvases;
     const events = bridge.channel((m) => this.#onEvent(m));
     const video = bridge.channel((b) => this.#onFrame(b));
-    this.#id = bridge.invoke('native_peer_create', { events, video }).then((id) => String(id));
+    /** @type {import('../types/native').IceConfig} */
+    const ice = { iceServers: (config.iceServers ?? []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })) };
+    if (config.iceTransportPolicy) ice.iceTransportPolicy = config.iceTransportPolicy;
+    this.#id = bridge.invoke('native_peer_create', { events, video, config: ice }).then((id) => String(id));
     this.#id.catch((e) => console.warn('lancall: the native engine made no connection', e));
   }
 

@@ -19,6 +19,26 @@ export type SdpType = "offer" | "answer" | "pranswer" | "rollback";
 export type IceCandidate = { candidate: string, sdpMid?: string | null, sdpMLineIndex?: number | null, usernameFragment?: string | null, };
 
 /**
+ * One URL or several, as RTCIceServer has them.
+ */
+export type Urls = string | Array<string>;
+
+/**
+ * One RTCIceServer.
+ */
+export type IceServer = { urls: Urls, username?: string, credential?: string, };
+
+/**
+ * RTCIceTransportPolicy.
+ */
+export type IcePolicy = "all" | "relay";
+
+/**
+ * The part of RTCConfiguration about ICE, as the page passes it.
+ */
+export type IceConfig = { iceServers: Array<IceServer>, iceTransportPolicy?: IcePolicy, };
+
+/**
  * Which stream: a camera gives video, a microphone audio.
  */
 export type Kind = "audio" | "video";

@@ -8,6 +8,7 @@ use tauri::State;
 use super::bridge::{EngineCheck, NativeEvent, PeerStats};
 use super::running::Slot;
 use super::{lock, NativeEngine};
+use crate::media::ice::IceConfig;
 use crate::media::{IceCandidate, Result, SessionDescription};
 
 /// Whether the engine can run here (GStreamer and its plugins are
@@ -51,16 +52,22 @@ pub async fn native_preview(state: State<'_, NativeEngine>, channel: Channel<Inv
 }
 
 /// A new connection; its events and remote video go to the two channels.
+/// `config`: the STUN/TURN servers and policy of the page's
+/// RTCConfiguration (none: host candidates only, as on a LAN).
 #[tauri::command]
 pub async fn native_peer_create(
     state: State<'_, NativeEngine>,
     events: Channel<NativeEvent>,
     video: Channel<InvokeResponseBody>,
+    config: Option<IceConfig>,
 ) -> Result<String> {
+    let ice = config.unwrap_or_default();
+    // Checked before the engine starts: a bad server is the page's error.
+    ice.uris()?;
     let running = state.running()?;
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = format!("p{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let peer = running.engine.peer(&id)?;
+    let peer = running.engine.peer_with(&id, &ice)?;
     lock(&running.peers).insert(id.clone(), Slot { peer, events, video });
     Ok(id)
 }

@@ -31,6 +31,7 @@ use super::dtls;
 use super::playback::Playback;
 use super::error::{Error, Result};
 use super::sdp::{IceCandidate, Summary};
+use super::ice::IceConfig;
 use super::{Config, Event, PeerEvent};
 
 use channel::bind_channel;
@@ -76,6 +77,7 @@ impl NativePeer {
         id: &str,
         serial: u64,
         config: &Config,
+        ice: &IceConfig,
         capture: Arc<Capture>,
         playback: Arc<Playback>,
         events: mpsc::UnboundedSender<Event>,
@@ -86,12 +88,7 @@ impl NativePeer {
             .property_from_str("bundle-policy", "max-bundle")
             .property("latency", 100u32)
             .build()?;
-        if let Some(stun) = &config.stun_server {
-            webrtc.set_property("stun-server", stun);
-        }
-        if let Some(turn) = &config.turn_server {
-            webrtc.set_property("turn-server", turn);
-        }
+        ice.apply(&webrtc)?;
         // ECDSA, not GStreamer's RSA: see media::dtls for the peers that need it.
         let certificate = dtls::generate()?;
         dtls::present(&webrtc, &certificate);
