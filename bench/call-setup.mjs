@@ -139,12 +139,16 @@ async function lancallCall(browser, server, room, from) {
     await waitFor(a, () => /** @type {any} */ (window).lancall?.phase() === 'in-call', { what: 'the first person in the room' });
     await a.evaluate(watch, ['#join', '.tile:not(.local) video']);
     await b.addInitScript(watch, ['#join', '.tile:not(.local) video']);
-    if (from === 'link') await b.addInitScript(autoJoin, ['#join', [], 'true']);
+    // Join is disabled until the client has started and defines
+    // window.lancall in the same task; the client from before issue 14 had
+    // no disabled Join, so its readiness is that same window.lancall.
+    if (from === 'link') await b.addInitScript(autoJoin, ['#join', [], 'window.lancall !== undefined']);
     const joined = Date.now();
     await b.goto(`${server.url}${QUERY}#room=${room}&name=Second`, { waitUntil: from === 'link' ? 'commit' : 'load' });
     if (from === 'join') {
       // The person has looked at themselves in the preview before joining.
-      await waitFor(b, () => /** @type {any} */ (window).lancall?.previewing(), { what: 'the preview' });
+      // (Before issue 14 there was no preview: the client started is all.)
+      await waitFor(b, () => /** @type {any} */ (window).lancall?.previewing?.() ?? /** @type {any} */ (window).lancall?.ready(), { what: 'the preview' });
       await b.getByRole('button', { name: 'Join', exact: true }).click();
     }
     const [bFrame, aFrame] = await Promise.all([frameAt(b), frameAt(a)]);

@@ -150,10 +150,11 @@ export class Call extends Emitter {
     if (this.phase !== 'idle') return;
     this.#prejoin.open().catch(() => {}); // the 'preview' event says how it went
     if (wsUrl && !this.#socketFor(wsUrl)) this.#openSignaling(wsUrl);
-    // An engine whose first connection is slow to make (the native one
-    // starts its pipeline) makes one now, while the person looks at the
-    // preview. (A browser's RTCPeerConnection is quick to make; one made and
-    // closed only here was the unused connection every call used to have.)
+    // The first connection's start-up costs, paid while the person looks
+    // at the preview: a browser makes the connection its first peer will
+    // use (the warm-up that was here made one and closed it unused); the
+    // native engine makes one and closes it, which starts its pipeline.
+    this.#mesh?.makeBlank();
     this.engine?.warmUp?.();
   }
 

@@ -85,10 +85,11 @@ export function lanSdp(sdp) {
  * @param {Engine} engine
  * @param {RTCConfiguration} config
  * @param {LocalTracks} local
+ * @param {PeerConnection | null} [blank]  a bare connection to use, else a new one
  * @returns {Promise<Primed>}
  */
-export async function prime(engine, config, local) {
-  const pc = engine.createPeerConnection(config);
+export async function prime(engine, config, local, blank = null) {
+  const pc = blank ?? engine.createPeerConnection(config);
   try {
     /** @type {Record<MediaKind, RTCRtpTransceiver>} */
     const slots = {
@@ -142,14 +143,15 @@ export class Peer extends Emitter {
    * @param {LocalTracks} o.local
    * @param {number} [o.offerWaitMs]  a waiting side offers itself after this long
    * @param {Primed | null} [o.primed]  an initiator's connection made ahead (see prime)
+   * @param {PeerConnection | null} [o.blank]  a connection made ahead, nothing on it yet
    */
-  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000, primed = null }) {
+  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000, primed = null, blank = null }) {
     super();
     this.id = id;
     this.polite = polite;
     this.#send = send;
     this.#local = { ...local };
-    const pc = primed?.pc ?? engine.createPeerConnection(config);
+    const pc = primed?.pc ?? blank ?? engine.createPeerConnection(config);
     this.pc = pc;
     // Every negotiationneeded makes an offer, as in webrtc/samples: the
     // connection fires it once per change that needs one, when stable (a

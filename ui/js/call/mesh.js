@@ -53,6 +53,13 @@ export class Mesh extends Emitter {
   #spare = null;
   /** A spare is being made. */
   #priming = false;
+  /**
+   * A bare connection made on the pre-join screen for the first peer we
+   * answer: a page's first RTCPeerConnection starts the browser's WebRTC
+   * machinery, tens of ms a newcomer would otherwise spend between the
+   * host's welcome and the member's offer. @type {import('../peer.js').PeerConnection | null}
+   */
+  #blank = null;
   /** The spare being made is to be closed when ready (we left meanwhile). */
   #unprimed = false;
 
@@ -97,11 +104,12 @@ export class Mesh extends Emitter {
    * @returns {Entry}
    */
   add(id, name, initiator) {
+    // The next spare is made once this connection is up (see 'state' below),
+    // not now: making one costs the page what this call's start needs.
     const primed = initiator ? this.#spare : null;
-    if (primed) {
-      this.#spare = null;
-      this.prime();
-    }
+    if (primed) this.#spare = null;
+    const blank = primed ? null : this.#blank;
+    this.#blank = null;
     /** @type {Entry} */
     const e = {
       id, name, mic: true, cam: true, away: false, stale: false, rekeyed: false,
@@ -118,6 +126,7 @@ export class Mesh extends Emitter {
       local: this.#o.tracks(),
       send: (kind, value) => this.#sendSignal(e, kind, value),
       primed,
+      blank,
     });
     const p = e.peer;
     // Events of a connection we already dropped must not bring its tile back.
@@ -153,7 +162,9 @@ export class Mesh extends Emitter {
   prime() {
     if (this.#spare || this.#priming || this.#o.engine.name === 'native') return;
     this.#priming = true;
-    prime(this.#o.engine, { iceServers: this.#o.iceServers }, this.#o.tracks()).then((p) => {
+    const blank = this.#blank;
+    this.#blank = null;
+    prime(this.#o.engine, { iceServers: this.#o.iceServers }, this.#o.tracks(), blank).then((p) => {
       this.#priming = false;
       if (this.#unprimed) { this.#unprimed = false; p.pc.close(); return; }
       this.#spare = p;
@@ -164,8 +175,16 @@ export class Mesh extends Emitter {
     });
   }
 
-  /** Close the connection made ahead (we left the call). */
+  /** Make the bare connection for the first peer (see #blank); browsers only, as prime. */
+  makeBlank() {
+    if (this.#blank || this.#o.engine.name === 'native') return;
+    this.#blank = this.#o.engine.createPeerConnection({ iceServers: this.#o.iceServers });
+  }
+
+  /** Close the connections made ahead (we left the call). */
   unprime() {
+    this.#blank?.close();
+    this.#blank = null;
     this.#spare?.pc.close();
     this.#spare = null;
     if (this.#priming) this.#unprimed = true;
