@@ -85,6 +85,8 @@ export class Call extends Emitter {
   #names = new Map();
   /** Who is in the room now, besides us (peer id to name). @type {Map<string, string>} */
   #roster = new Map();
+  /** Members that joined with no protocol version: seed clients. @type {Set<string>} */
+  #seed = new Set();
   /** @type {Signaling | null} */
   #signaling = null;
   /** @type {(() => void)[]} */
@@ -117,6 +119,7 @@ export class Call extends Emitter {
         tracks: () => this.media.tracks(),
         iceServers,
         myId: () => this.myId,
+        seed: (id) => this.#seed.has(id),
         hello: () => ({ name: this.#params?.name, ...this.#sending() }),
         relay: (kind, value, to) => this.#signaling?.relay(kind, value, to),
       });
@@ -252,6 +255,7 @@ export class Call extends Emitter {
     this.#mesh?.unprime();
     this.#rekey?.clear();
     this.#names.clear();
+    this.#seed.clear();
     this.#setRoster(null);
     this.#chat.clear();
     this.media.close();
@@ -334,7 +338,7 @@ export class Call extends Emitter {
       s.on('unreachable', () => { if (this.phase === 'connecting') this.#setPhase({ phase: 'unreachable' }); }),
       s.on('ended', () => this.#end()),
       s.on('welcome', (w) => this.#onWelcome(w)),
-      s.on('join', (n) => this.#onJoin(n.peer_id, n.user_id)),
+      s.on('join', (n) => this.#onJoin(n.peer_id, n.user_id, n.version)),
       s.on('exit_room', (n) => this.#onExit(n.peer_id, n.user_id, n.reason)),
       s.on('peer_reconnecting', (n) => this.#mesh?.setAway(n.peer_id, true)),
       s.on('peer_resumed', (n) => this.#mesh?.setAway(n.peer_id, false)),
@@ -367,7 +371,7 @@ export class Call extends Emitter {
     performance.mark('lancall:welcome');
     const before = this.myId;
     this.myId = w.peer_id;
-    for (const m of w.members ?? []) this.#names.set(m.peer_id, m.user_id);
+    for (const m of w.members ?? []) { this.#names.set(m.peer_id, m.user_id); if (!m.version) this.#seed.add(m.peer_id); }
     this.#setRoster(w.members ?? []);
     if (this.phase !== 'in-call') this.#setPhase({ phase: 'in-call' });
     this.emit('socket', { state: 'open' });
@@ -391,10 +395,12 @@ export class Call extends Emitter {
   /**
    * @param {string | undefined} id
    * @param {string | undefined} name
+   * @param {number | undefined} version  absent: a seed client
    */
-  #onJoin(id, name) {
+  #onJoin(id, name, version) {
     performance.mark('lancall:member-joined');
     if (!id || id === this.myId) return;
+    if (!version) this.#seed.add(id);
     if (name) this.#names.set(id, name);
     this.#roster.set(id, name ?? this.#names.get(id) ?? '');
     // The offer first (a made-ahead one leaves at once), then the view.

@@ -69,6 +69,7 @@ export class Mesh extends Emitter {
    * @param {() => LocalTracks} o.tracks  what we send a new peer
    * @param {RTCIceServer[]} o.iceServers
    * @param {() => string} o.myId   our own peer id (who is polite)
+   * @param {(id: string) => boolean} o.seed  whether a peer speaks only the seed protocol
    * @param {() => Record<string, unknown>} o.hello  what a peer is told when the data channel opens
    * @param {(kind: RelayKind, value: unknown, to: string) => void} o.relay  through the host
    */
@@ -119,7 +120,11 @@ export class Mesh extends Emitter {
     this.#entries.set(id, e);
     e.peer = new Peer({
       id,
-      polite: this.#o.myId() > id,
+      // Between lancall clients the greater id yields. A seed client knows
+      // no ids and always yields (the seed page answers any offer, and its
+      // browser rolls its own back): yielding too, we would each answer
+      // the other's offer and hold different sessions, so we never do.
+      polite: !this.#o.seed(id) && this.#o.myId() > id,
       initiator,
       engine: this.#o.engine,
       config: { iceServers: this.#o.iceServers },
