@@ -287,16 +287,27 @@ export class Peer extends Emitter {
   }
 
   /**
-   * After the first remote offer: send our media on the transceivers it made
-   * (as addTrack would), so the answer is sendrecv without another round.
+   * After a remote offer: send our media on the transceivers it made (as
+   * addTrack would), so the answer is sendrecv without another round. Also
+   * after our own first offer was rolled back (glare, polite): its
+   * transceivers lost their m-lines, and answering recvonly would need a
+   * second offer that adds sections, which not every peer handles (aiortc
+   * never played video sent on them). The native engine's transceivers
+   * carry no mid, so this only ever moves a browser's.
    */
   #adopt() {
-    if (this.#claimed) return;
+    const orphaned = KINDS.filter((k) => this.#slots[k] && this.#slots[k]?.mid === null
+      && this.pc.getTransceivers().some((t) => t.mid !== null && t.receiver.track.kind === k && !t.sender.track));
+    if (this.#claimed && !orphaned.length) return;
     this.#claimed = true;
     clearTimeout(this.#offerTimer);
+    for (const k of orphaned) {
+      this.#slots[k]?.stop();
+      this.#slots[k] = null;
+    }
     for (const t of this.pc.getTransceivers()) {
       const kind = /** @type {MediaKind} */ (t.receiver.track.kind);
-      if (!KINDS.includes(kind) || this.#slots[kind] || t.currentDirection === 'stopped') continue;
+      if (!KINDS.includes(kind) || this.#slots[kind] || t.currentDirection === 'stopped' || t.direction === 'stopped') continue;
       this.#slots[kind] = t;
       t.direction = 'sendrecv';
       t.sender.setStreams?.(this.#local.stream);
