@@ -155,6 +155,14 @@ describe('aiortc calls the browser client and the native engine', () => {
     await browserShowsAiortc(page, 1);
   });
 
+  it('glare with the seed protocol: aiortc offers as it arrives while the browser offers to it', async () => {
+    const r = room();
+    const page = await browserJoins(r);
+    const ai = await aiortc(r, { protocol: 'seed', offer: 'always' });
+    await aiortcDecodes(ai, 1, 'the browser');
+    await browserShowsAiortc(page, 1);
+  });
+
   it('the native engine offers to aiortc (version 1)', async () => {
     const r = room();
     const app = await appJoins(r);
@@ -195,6 +203,16 @@ describe('aiortc calls the browser client and the native engine', () => {
     const app = await appJoins(r);
     const ai = await aiortc(r, { protocol: 'v1', offer: 'always' });
     await ai.until((rs) => rs.some((e) => e.event === 'offer'), 'its offer');
+    await aiortcDecodes(ai, 1, 'the app');
+    await appShowsAiortc(app, 1);
+  });
+
+  it('glare with the seed protocol: aiortc offers as it arrives while the app offers to it', async () => {
+    const r = room();
+    const app = await appJoins(r);
+    // A seed client yields to any offer; the app must not yield too (else
+    // each answers the other and they hold different sessions).
+    const ai = await aiortc(r, { protocol: 'seed', offer: 'always' });
     await aiortcDecodes(ai, 1, 'the app');
     await appShowsAiortc(app, 1);
   });

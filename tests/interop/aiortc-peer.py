@@ -198,7 +198,8 @@ class Peer:
     def remote(self, key):
         r = self.remotes.get(key)
         if r is None:
-            # Seed: nobody has an id, so we yield in glare (the other side may not).
+            # Seed: no ids, so it yields in glare, as the seed page does (it
+            # answers any offer; its browser rolls its own back).
             polite = True if self.seed else (self.my_id or "") > key
             r = Remote(self, key, polite)
             self.remotes[key] = r

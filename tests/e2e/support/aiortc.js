@@ -100,6 +100,8 @@ export function startAiortc(o) {
  */
 export function aiortcDecodes(peer, n, what, timeoutMs = 30_000, min = 10) {
   return peer.until(() => {
+    const failed = peer.reports.find((r) => r.event === 'state' && r.state === 'failed');
+    if (failed) throw new Error(`aiortc's connection to ${failed.peer} failed (waiting for moving video from ${what}); its errors: ${JSON.stringify(peer.errors())}`);
     const f = Object.values(peer.frames());
     return f.length >= n && f.every((r) => r.decoded > min && r.distinct > 3) && f;
   }, `moving video decoded from ${what}`, timeoutMs);
