@@ -106,7 +106,10 @@ describe('aiortc calls the browser client and the native engine', () => {
       const last = s.at(-1);
       return ai.length >= 3 && new Set(ai.map((t) => t.canvas.sum)).size >= 2
         && last.decoded?.length === people && last.decoded.every((d) => d > 10) && last;
-    }, `the app showing ${people} peer(s), aiortc's video moving in its tile`, 30_000);
+    }, `the app showing ${people} peer(s), aiortc's video moving in its tile`, 45_000).catch((e) => {
+      const last = app.states().at(-1);
+      throw new Error(`${e.message}; the app's last state: ${JSON.stringify({ ...last, local: undefined })}`);
+    });
     assert.equal(seen.chip, `${people + 1} in call`, 'the people count on screen');
   }
 
