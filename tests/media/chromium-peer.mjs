@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { launchDriven } from '../e2e/support/browser.js';
 import { joinCall, openClient } from '../e2e/support/call.js';
 
-const [url, room, name] = process.argv.slice(2);
+const [url, room, name, query, relay] = process.argv.slice(2);
 const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 const { browser, quit } = await launchDriven();
@@ -16,7 +16,19 @@ const { browser, quit } = await launchDriven();
 try {
   const server = { url };
   const page = await openClient(browser, server, name);
-  await joinCall(page, server, { name, room });
+  // The page's console on stderr (stdout is the driver's protocol).
+  if (process.env.LANCALL_MEDIA_LOG) page.on('console', (m) => process.stderr.write(`[${name}] ${m.type()}: ${m.text()}\n`));
+  if (relay === 'relay') {
+    // What a browser does with iceTransportPolicy 'relay' in its config:
+    // the client has no setting for it, so the test sets it on every connection.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      window.RTCPeerConnection = class extends Native {
+        constructor(/** @type {RTCConfiguration} */ config = {}) { super({ ...config, iceTransportPolicy: 'relay' }); }
+      };
+    });
+  }
+  await joinCall(page, server, { name, room, ...(query ? { query } : {}) });
   say({ joined: true });
 
   const commands = {

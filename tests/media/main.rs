@@ -12,4 +12,5 @@ mod bench;
 mod chromium;
 mod devices;
 mod echo;
+mod turn;
 mod native;

@@ -39,7 +39,15 @@ pub fn spawn_driver(script: &str, args: &[&str]) -> (Child, ChildStdin, Lines<Bu
 impl ChromiumPeer {
     /// Open lancall's page at `page_url` and join `room` as `name`.
     pub async fn join(page_url: &str, room: &str, name: &str) -> ChromiumPeer {
-        let (child, stdin, lines) = spawn_driver("tests/media/chromium-peer.mjs", &[page_url, room, name]);
+        Self::join_with(page_url, room, name, &[]).await
+    }
+
+    /// `join` with the driver's further arguments: the page's query (e.g.
+    /// `?video=240&ice=…`) and `relay` (relayed candidates only).
+    pub async fn join_with(page_url: &str, room: &str, name: &str, extra: &[&str]) -> ChromiumPeer {
+        let mut args = vec![page_url, room, name];
+        args.extend_from_slice(extra);
+        let (child, stdin, lines) = spawn_driver("tests/media/chromium-peer.mjs", &args);
         let mut peer = ChromiumPeer { child, stdin, lines };
         let first = peer.read(60).await;
         assert_eq!(first["joined"], true, "Chromium joined the room: {first}");

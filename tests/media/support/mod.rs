@@ -7,6 +7,7 @@
 //! client's JSON shapes.
 
 pub mod chromium;
+pub mod turn;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,8 @@ pub struct Seen {
     pub key_frames: HashMap<String, (u64, Vec<u8>)>,
     /// Errors of the engine's own pipelines (capture, playback).
     pub engine_errors: Vec<String>,
+    /// Every ICE candidate line we sent.
+    pub sent_candidates: Vec<String>,
     /// Every forwarded video frame of any peer also goes here, if set (the
     /// media benchmark decodes them).
     pub video_tap: Option<std::sync::mpsc::Sender<media::EncodedFrame>>,
@@ -264,7 +267,10 @@ impl Actor {
             _ => return Vec::new(),
         };
         match event {
-            PeerEvent::Candidate(c) => return vec![relay("candidate", serde_json::to_value(&c).unwrap(), &id)],
+            PeerEvent::Candidate(c) => {
+                self.seen.lock().unwrap().sent_candidates.push(c.candidate.clone());
+                return vec![relay("candidate", serde_json::to_value(&c).unwrap(), &id)];
+            }
             PeerEvent::Channel(true) => {
                 let hello = json!({"t": "hello", "name": self.name, "mic": true, "cam": true});
                 if let Some(p) = self.peer(&id) {
