@@ -26,8 +26,10 @@ describe('a mesh of three, and a fourth who comes and goes', () => {
   it('the lobby, as a person first sees it', async () => {
     const page = await openClient(env.browser, env.server, 'lobby');
     await page.goto(env.server.url);
+    await waitFor(page, () => window.lancall?.previewing(), { what: 'the camera in the preview' });
     await page.getByLabel('Name', { exact: true }).fill('Ana');
     await page.getByRole('button', { name: 'Make up a room name' }).click();
+    await waitFor(page, () => /** @type {HTMLInputElement} */ (document.getElementById('room')).value !== '', { what: 'a room name from the host' });
     const room = await page.getByLabel('Room', { exact: true }).inputValue();
     assert.match(room, /^[a-z]+-[a-z]+-\d\d$/);
     await page.getByLabel('Room', { exact: true }).fill('design-review');

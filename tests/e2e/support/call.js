@@ -52,6 +52,9 @@ export async function openClient(browser, server, label = '') {
  */
 export async function joinCall(page, server, { name, room, query = '?video=240', wait = true, timeout }) {
   await page.goto(`${server.url}${query}#room=${encodeURIComponent(room)}`);
+  // The client fills the lobby from the link and saved settings when it
+  // starts; typing before that would be overwritten.
+  await waitFor(page, () => window.lancall !== undefined, { what: 'the client started' });
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Room', { exact: true }).fill(room);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
