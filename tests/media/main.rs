@@ -13,4 +13,5 @@ mod chromium;
 mod devices;
 mod echo;
 mod turn;
+mod heal;
 mod native;

@@ -210,7 +210,7 @@ pub struct Engine {
     capture: Arc<capture::Capture>,
     playback: Arc<playback::Playback>,
     events: mpsc::UnboundedSender<Event>,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
 }
 
 impl Engine {
@@ -231,21 +231,28 @@ impl Engine {
             capture: Arc::new(capture),
             playback: Arc::new(playback),
             events: tx,
-            next_id: AtomicU64::new(1),
+            next_id: Arc::new(AtomicU64::new(1)),
         };
         Ok((engine, rx))
     }
 
     /// A new connection to the remote peer `id` (ids name peers in events).
     pub fn peer(&self, id: &str) -> Result<NativePeer> {
-        self.peer_with(id, &self.config.ice)
+        self.peer_with(id, self.config.ice.clone())
     }
 
     /// A new connection with these STUN/TURN servers and policy (the
     /// client's RTCConfiguration) instead of the engine's.
-    pub fn peer_with(&self, id: &str, ice: &ice::IceConfig) -> Result<NativePeer> {
-        let serial = self.next_id.fetch_add(1, Ordering::Relaxed);
-        NativePeer::new(id, serial, &self.config, ice, self.capture.clone(), self.playback.clone(), self.events.clone())
+    pub fn peer_with(&self, id: &str, ice: ice::IceConfig) -> Result<NativePeer> {
+        NativePeer::new(peer::Recipe {
+            id: id.to_owned(),
+            config: self.config.clone(),
+            ice,
+            capture: self.capture.clone(),
+            playback: self.playback.clone(),
+            events: self.events.clone(),
+            serials: self.next_id.clone(),
+        })
     }
 
     pub fn set_video_enabled(&self, on: bool) {

@@ -51,8 +51,9 @@ pub struct Seen {
     pub key_frames: HashMap<String, (u64, Vec<u8>)>,
     /// Errors of the engine's own pipelines (capture, playback).
     pub engine_errors: Vec<String>,
-    /// Every ICE candidate line we sent.
+    /// Every ICE candidate line we sent, and every offer's SDP.
     pub sent_candidates: Vec<String>,
+    pub offers: Vec<String>,
     /// Every forwarded video frame of any peer also goes here, if set (the
     /// media benchmark decodes them).
     pub video_tap: Option<std::sync::mpsc::Sender<media::EncodedFrame>>,
@@ -60,6 +61,7 @@ pub struct Seen {
 
 enum Cmd {
     Chat(String),
+    Restart(String),
 }
 
 pub struct NativeCaller {
@@ -104,6 +106,12 @@ impl NativeCaller {
         let _ = self.cmds.send(Cmd::Chat(text.to_owned()));
     }
 
+    /// Restart ICE with peer `id` as the client does when its connection
+    /// failed: a new webrtcbin, then an offer.
+    pub fn restart(&self, id: &str) {
+        let _ = self.cmds.send(Cmd::Restart(id.to_owned()));
+    }
+
     pub async fn leave(self) {
         self.task.abort();
         let _ = self.task.await;
@@ -140,7 +148,7 @@ impl Actor {
                     _ => return,
                 },
                 Some(ev) = events.recv() => self.on_event(ev),
-                Some(cmd) = cmds.recv() => self.on_cmd(cmd),
+                Some(cmd) = cmds.recv() => self.on_cmd(cmd).await,
             };
             for frame in out {
                 if ws.send(Message::Text(frame.to_string().into())).await.is_err() {
@@ -188,6 +196,7 @@ impl Actor {
                 let result = async {
                     peer.create_data_channel("lancall")?;
                     let offer = peer.create_offer().await?;
+                    self.seen.lock().unwrap().offers.push(offer.sdp.clone());
                     let frame = relay("offer_sdp", serde_json::to_value(&offer).unwrap(), id);
                     peer.set_local_description(&offer).await?;
                     Ok::<_, media::Error>(frame)
@@ -306,8 +315,27 @@ impl Actor {
         Vec::new()
     }
 
-    fn on_cmd(&self, cmd: Cmd) -> Vec<Value> {
+    async fn on_cmd(&self, cmd: Cmd) -> Vec<Value> {
         match cmd {
+            Cmd::Restart(id) => {
+                let Some(peer) = self.peer(&id) else { return Vec::new() };
+                let result = async {
+                    peer.restart_ice().await?;
+                    let offer = peer.create_offer().await?;
+                    self.seen.lock().unwrap().offers.push(offer.sdp.clone());
+                    let frame = relay("offer_sdp", serde_json::to_value(&offer).unwrap(), &id);
+                    peer.set_local_description(&offer).await?;
+                    Ok::<_, media::Error>(frame)
+                }
+                .await;
+                return match result {
+                    Ok(frame) => vec![frame],
+                    Err(e) => {
+                        self.error(&id, &e);
+                        Vec::new()
+                    }
+                };
+            }
             Cmd::Chat(text) => {
                 let id = format!("{:016x}", rand_id());
                 let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);

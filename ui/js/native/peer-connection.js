@@ -97,6 +97,8 @@ export class NativePeerConnection extends EventTarget {
   /** @type {VideoSink | null} */
   #video = null;
   #closed = false;
+  /** A new webrtcbin is being made and connected (restartIce). */
+  #rebuilding = false;
   #negotiationQueued = false;
   /** Changes that need an offer so far (the negotiation-needed flag is #changes > #negotiated). */
   #changes = 0;
@@ -206,6 +208,11 @@ export class NativePeerConnection extends EventTarget {
     /** @type {import('../types/native').SessionDescription} */
     const d = { type: description.type, sdp: description.sdp ?? '' };
     const state = await this.#describe('native_set_local_description', { description: d });
+    if (d.type === 'rollback') {
+      this.#negotiated = this.#negotiatedBefore;
+      this.#setSignaling(state);
+      return;
+    }
     if (d.type === 'offer') {
       this.#negotiatedBefore = this.#negotiated;
       this.#negotiated = this.#offered;
@@ -243,10 +250,26 @@ export class NativePeerConnection extends EventTarget {
     await this.#call('native_add_ice_candidate', { candidate: init });
   }
 
-  /** GStreamer 1.22 cannot restart ICE itself: a new negotiation re-checks the pairs. */
+  /**
+   * GStreamer 1.22's webrtcbin cannot restart ICE: the engine puts a new one
+   * in its place, given the session so far (media::peer::handle), and the
+   * offer owed from now carries its new ICE credentials, as a browser's
+   * restartIce() offer does. The remote video keeps its sink: the new
+   * webrtcbin's frames come on the same channel. Until the new one
+   * connects, the connection says "disconnected" (the tile: reconnecting).
+   */
   restartIce() {
-    this.#call('native_restart_ice').catch(() => {});
-    this.#needOffer();
+    if (this.#closed) return;
+    this.#rebuilding = true;
+    this.#setConnection('disconnected');
+    this.#describe('native_restart_ice').then((state) => {
+      this.#setSignaling(state);
+      this.#needOffer();
+    }, (e) => {
+      this.#rebuilding = false;
+      console.warn('lancall: the native engine could not restart ICE', e);
+      this.dispatchEvent(event('engineerror', { message: String(e?.message ?? e) }));
+    });
   }
 
   /** An RTCStatsReport-like map: what the page decoded and what the engine counted. */
@@ -329,6 +352,13 @@ export class NativePeerConnection extends EventTarget {
     for (const t of this.#transceivers) if (t.direction !== 'stopped') t.currentDirection = t.direction;
   }
 
+  /** @param {RTCPeerConnectionState} state */
+  #setConnection(state) {
+    if (state === this.connectionState || this.#closed) return;
+    this.connectionState = state;
+    this.dispatchEvent(event('connectionstatechange'));
+  }
+
   /** @param {unknown} state */
   #setSignaling(state) {
     const s = /** @type {RTCSignalingState} */ (typeof state === 'string' ? state : this.signalingState);
@@ -351,8 +381,10 @@ export class NativePeerConnection extends EventTarget {
         break;
       }
       case 'connectionstatechange':
-        this.connectionState = m.state;
-        this.dispatchEvent(event('connectionstatechange'));
+        // A new webrtcbin starts at "new": still reconnecting, to the person.
+        if (this.#rebuilding && m.state !== 'connected') break;
+        this.#rebuilding = false;
+        this.#setConnection(m.state);
         break;
       case 'iceconnectionstatechange':
         this.iceConnectionState = m.state;

@@ -67,7 +67,7 @@ pub async fn native_peer_create(
     let running = state.running()?;
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = format!("p{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let peer = running.engine.peer_with(&id, &ice)?;
+    let peer = running.engine.peer_with(&id, ice)?;
     lock(&running.peers).insert(id.clone(), Slot { peer, events, video });
     Ok(id)
 }
@@ -125,9 +125,14 @@ pub async fn native_add_ice_candidate(
     state.peer(&id)?.add_ice_candidate(&candidate)
 }
 
+/// Restart ICE the only way webrtcbin 1.22 can: a new webrtcbin for this
+/// peer, ready for the page's next offer (see `media::peer::handle`).
+/// Answers the signaling state after it.
 #[tauri::command]
-pub async fn native_restart_ice(state: State<'_, NativeEngine>, id: String) -> Result<()> {
-    state.peer(&id)?.restart_ice()
+pub async fn native_restart_ice(state: State<'_, NativeEngine>, id: String) -> Result<String> {
+    let peer = state.peer(&id)?;
+    peer.restart_ice().await?;
+    Ok(peer.signaling_state())
 }
 
 /// The page's decoder needs a key frame from this peer.

@@ -1,4 +1,4 @@
-//! The `lancall` data channel of a [`NativePeer`]: made by the side that
+//! The `lancall` data channel of a [`super::NativePeer`]: made by the side that
 //! offers first or announced by webrtcbin to the other, its open, close and
 //! messages turned into [`PeerEvent`]s. Kept in the peer's state so `send`
 //! and `close` find it.
@@ -10,11 +10,11 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_webrtc as gst_webrtc;
 
-use super::{emit, Inner, NativePeer};
+use super::{emit, Inner, Link};
 use crate::media::error::{Error, Result};
 use crate::media::PeerEvent;
 
-impl NativePeer {
+impl Link {
     /// Open the `lancall` data channel (the side that makes the first offer does).
     pub fn create_data_channel(&self, label: &str) -> Result<()> {
         self.live()?;
@@ -24,6 +24,7 @@ impl NativePeer {
             .emit_by_name::<Option<gst_webrtc::WebRTCDataChannel>>("create-data-channel", &[&label, &None::<gst::Structure>])
             .ok_or_else(|| Error::Negotiation("webrtcbin made no data channel".into()))?;
         bind_channel(&self.inner, channel);
+        self.state().own_channel = Some(label.to_owned());
         Ok(())
     }
 

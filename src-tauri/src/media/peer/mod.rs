@@ -4,15 +4,19 @@
 //! webrtcbin refusal comes back as an [`Error`]; events go to the engine's
 //! channel, named by the peer's id.
 //!
-//! This file holds the peer itself: its state, its lifecycle (made, closed,
-//! dropped) and the wiring of webrtcbin's signals to [`PeerEvent`]s, with the
-//! state names those events carry. The rest of RTCPeerConnection is split by
-//! what it is about, each an `impl NativePeer` of its own:
-//! `negotiation` (descriptions, candidates), `send` (our media onto
-//! transceivers), `receive` (remote media off webrtcbin), `channel` (the data
-//! channel) and `stats` (counters and getStats).
+//! A [`NativePeer`] outlives its webrtcbins: GStreamer 1.22's cannot
+//! restart ICE, so a failed connection gets a new one (`handle`: the peer
+//! as callers see it, and its rebuild). This file holds one webrtcbin's
+//! [`Link`]: its state, its lifecycle (made, closed, dropped) and the wiring
+//! of webrtcbin's signals to [`PeerEvent`]s, with the state names those
+//! events carry. The rest of RTCPeerConnection is split by what it is
+//! about, each an `impl Link` of its own: `negotiation` (descriptions,
+//! candidates), `send` (our media onto transceivers), `receive` (remote
+//! media off webrtcbin), `channel` (the data channel) and `stats` (counters
+//! and getStats).
 
 mod channel;
+mod handle;
 mod negotiation;
 mod receive;
 mod send;
@@ -30,11 +34,13 @@ use super::capture::{self, Capture};
 use super::dtls;
 use super::playback::Playback;
 use super::error::{Error, Result};
-use super::sdp::{IceCandidate, Summary};
+use super::sdp::{IceCandidate, SessionDescription, Summary};
 use super::ice::IceConfig;
 use super::{Config, Event, PeerEvent};
 
 use channel::bind_channel;
+pub use handle::NativePeer;
+pub(super) use handle::Recipe;
 use receive::receive;
 pub use stats::Counters;
 use stats::AtomicCounters;
@@ -47,6 +53,18 @@ struct State {
     remote: Option<Summary>,
     /// `a=mid` of each of our m-sections, for candidates' `sdpMid`.
     local_mids: Vec<Option<String>>,
+    /// The last offer the other side made, which a rebuilt webrtcbin is
+    /// given first so that its own offer keeps the session's m-lines and mids.
+    remote_offer: Option<SessionDescription>,
+    /// The other side's ICE username now: an offer with another is an ICE restart.
+    remote_ufrag: Option<String>,
+    /// The label of the data channel we opened (not the other side's).
+    own_channel: Option<String>,
+    /// Candidates held back while a rebuilt webrtcbin is given the old
+    /// session: they go out after our new offer, which they belong to.
+    held: Option<Vec<IceCandidate>>,
+    /// How many webrtcbins this peer had before this one.
+    generation: u64,
 }
 
 struct Inner {
@@ -66,13 +84,14 @@ struct Inner {
     forward_video: bool,
 }
 
-/// A peer connection backed by webrtcbin. Cheap to clone; `close` ends it.
+/// One webrtcbin of a [`NativePeer`], in a pipeline of its own. Cheap to
+/// clone; `close` ends it.
 #[derive(Clone)]
-pub struct NativePeer {
+pub(super) struct Link {
     inner: Arc<Inner>,
 }
 
-impl NativePeer {
+impl Link {
     pub(super) fn new(
         id: &str,
         serial: u64,
@@ -115,11 +134,7 @@ impl NativePeer {
         });
         connect_signals(&inner);
         inner.pipeline.set_state(gst::State::Playing)?;
-        Ok(NativePeer { inner })
-    }
-
-    pub fn id(&self) -> &str {
-        &self.inner.id
+        Ok(Link { inner })
     }
 
     pub fn connection_state(&self) -> String {
@@ -173,7 +188,12 @@ impl Drop for Inner {
     }
 }
 
+/// A closed link says nothing more: its peer may have a new one by now,
+/// which speaks under the same id.
 fn emit(inner: &Inner, event: PeerEvent) {
+    if inner.closed.load(Ordering::SeqCst) {
+        return;
+    }
     let _ = inner.events.send(Event::Peer { id: inner.id.clone(), event });
 }
 
@@ -192,16 +212,16 @@ fn connect_signals(inner: &Arc<Inner>) {
         let i = w.upgrade()?;
         let mline = values.get(1).and_then(|v| v.get::<u32>().ok())?;
         let candidate = values.get(2).and_then(|v| v.get::<String>().ok())?;
-        let mid = i.state.lock().ok().and_then(|s| s.local_mids.get(mline as usize).cloned().flatten());
-        emit(
-            &i,
-            PeerEvent::Candidate(IceCandidate {
-                candidate,
-                sdp_mid: mid,
-                sdp_mline_index: Some(mline),
-                username_fragment: None,
-            }),
-        );
+        let mut state = i.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mid = state.local_mids.get(mline as usize).cloned().flatten();
+        let c = IceCandidate { candidate, sdp_mid: mid, sdp_mline_index: Some(mline), username_fragment: None };
+        match &mut state.held {
+            Some(held) => held.push(c),
+            None => {
+                drop(state);
+                emit(&i, PeerEvent::Candidate(c));
+            }
+        }
         None
     });
     let w = weak.clone();

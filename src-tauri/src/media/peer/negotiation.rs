@@ -1,5 +1,6 @@
-//! Offer/answer and ICE for a [`NativePeer`]: the RTCPeerConnection
-//! methods that change its session (descriptions, candidates, restart).
+//! Offer/answer and ICE for one [`Link`] of a [`super::NativePeer`]: the
+//! RTCPeerConnection methods that change its session (descriptions,
+//! candidates; a restart is a new link, see `handle`).
 //! webrtcbin answers those through promises, awaited here with a time limit
 //! (`promise`/`wait`, which `stats` uses for getStats too). Remote input is
 //! checked here before webrtcbin sees it, so a bad peer gets a typed error,
@@ -14,7 +15,7 @@ use gstreamer_sdp as gst_sdp;
 use gstreamer_webrtc as gst_webrtc;
 use tokio::sync::oneshot;
 
-use super::{emit, NativePeer};
+use super::{emit, Link};
 use crate::media::dtls;
 use crate::media::error::{Error, Result};
 use crate::media::sdp::{self, IceCandidate, SdpType, SessionDescription};
@@ -23,7 +24,7 @@ use crate::media::PeerEvent;
 /// How long webrtcbin may take to answer one step before we give up on it.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl NativePeer {
+impl Link {
     /// An offer with our audio, video and (if made) data channel.
     pub async fn create_offer(&self) -> Result<SessionDescription> {
         self.live()?;
@@ -43,7 +44,20 @@ impl NativePeer {
         self.live()?;
         let parsed = to_webrtc(desc)?;
         self.step("set-local-description", Some(&parsed)).await?;
-        self.state().local_mids = sdp::mids(&desc.sdp);
+        if desc.kind == SdpType::Rollback {
+            return Ok(());
+        }
+        let held = {
+            let mut state = self.state();
+            state.local_mids = sdp::mids(&desc.sdp);
+            if desc.kind == SdpType::Offer { state.held.take() } else { None }
+        };
+        // Candidates gathered while this (rebuilt) link was given the old
+        // session belong to the offer just made: they go out after it.
+        for c in held.into_iter().flatten() {
+            let mid = self.state().local_mids.get(c.sdp_mline_index.unwrap_or(0) as usize).cloned().flatten();
+            emit(&self.inner, PeerEvent::Candidate(IceCandidate { sdp_mid: mid.or(c.sdp_mid), ..c }));
+        }
         Ok(())
     }
 
@@ -58,7 +72,12 @@ impl NativePeer {
             if desc.kind == SdpType::Offer {
                 self.attach_senders(Some(&summary))?;
             }
-            self.state().remote = Some(summary);
+            let mut state = self.state();
+            state.remote = Some(summary);
+            state.remote_ufrag = ice_ufrag(&desc.sdp);
+            if desc.kind == SdpType::Offer {
+                state.remote_offer = Some(desc.clone());
+            }
         }
         Ok(())
     }
@@ -86,16 +105,6 @@ impl NativePeer {
         Ok(())
     }
 
-    /// Ask for an ICE restart. GStreamer 1.22's webrtcbin cannot make an
-    /// offer with new ICE credentials, so this asks the caller for a new
-    /// negotiation (the way `restartIce()` does), which re-checks the
-    /// candidate pairs; a peer that stays failed is rebuilt by the caller.
-    pub fn restart_ice(&self) -> Result<()> {
-        self.live()?;
-        emit(&self.inner, PeerEvent::NegotiationNeeded);
-        Ok(())
-    }
-
     /// A description webrtcbin made, with our certificate's true fingerprint.
     fn ours(&self, mut desc: SessionDescription) -> Result<SessionDescription> {
         desc.sdp = dtls::with_fingerprint(&desc.sdp, &self.inner.fingerprint);
@@ -117,6 +126,11 @@ impl NativePeer {
         }
         Ok(reply)
     }
+}
+
+/// The session's (or its first m-section's) `a=ice-ufrag`.
+pub(super) fn ice_ufrag(sdp: &str) -> Option<String> {
+    sdp.lines().find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:")).map(str::to_owned)
 }
 
 fn truncate(s: &str, n: usize) -> &str {

@@ -1,4 +1,4 @@
-//! The remote side of a [`NativePeer`]'s media: each stream webrtcbin
+//! The remote side of a [`super::NativePeer`]'s media: each stream webrtcbin
 //! hands us is depayloaded, counted, decoded or forwarded to the page
 //! (video) or played through the engine's mixer (audio). Built when the
 //! stream arrives (a `pad-added`), since only then is its codec known.
@@ -11,12 +11,12 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
 use super::stats::AtomicCounters;
-use super::{emit, Inner, NativePeer};
+use super::{emit, Inner, Link};
 use crate::media::error::{Error, Result};
 use crate::media::playback;
 use crate::media::{EncodedFrame, PeerEvent};
 
-impl NativePeer {
+impl Link {
     /// Ask the other side for a full picture (RTCP PLI), for a decoder that
     /// lost its place (the page's, after dropped frames or an error).
     pub fn request_keyframe(&self) -> Result<()> {

@@ -1,4 +1,4 @@
-//! Our side of a [`NativePeer`]'s media: the capture's encoded audio and
+//! Our side of a [`super::NativePeer`]'s media: the capture's encoded audio and
 //! video put on webrtcbin's transceivers (`appsrc` ─ payloader ─ `sink_N`),
 //! with the codec each m-line offers or was offered. Apart from
 //! negotiation because it is pipeline building, done once per connection
@@ -11,7 +11,7 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_webrtc as gst_webrtc;
 
-use super::{Inner, NativePeer};
+use super::{Inner, Link};
 use crate::media::devices::Kind;
 use crate::media::error::{Error, Result};
 use crate::media::sdp::Summary;
@@ -21,7 +21,7 @@ use crate::media::sdp::Summary;
 const VP8_PT: u8 = 96;
 const OPUS_PT: u8 = 111;
 
-impl NativePeer {
+impl Link {
     /// Put our encoded audio and video on transceivers: new ones when we
     /// offer first, the offer's (by m-line, with its payload types) when
     /// answering. Once per connection.

@@ -1,4 +1,4 @@
-//! What a [`NativePeer`] can tell about its media: frame counters kept by
+//! What a [`super::NativePeer`] can tell about its media: frame counters kept by
 //! probes on the receive pipeline (cheap, for tests and the app's status)
 //! and webrtcbin's own statistics (getStats) as JSON.
 
@@ -8,7 +8,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::negotiation::{promise, wait};
-use super::NativePeer;
+use super::Link;
 use crate::media::error::Result;
 
 /// Frames that went through this peer's decoders so far.
@@ -33,7 +33,7 @@ pub(super) struct AtomicCounters {
     pub(super) audio_played: AtomicU64,
 }
 
-impl NativePeer {
+impl Link {
     pub fn counters(&self) -> Counters {
         let c = &self.inner.counters;
         Counters {
