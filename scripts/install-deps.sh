@@ -23,9 +23,13 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice gstreamer1.0-pulseaudio gstreamer1.0-alsa gstreamer1.0-pipewire
   gstreamer1.0-tools
-  # A TURN server (turnserver) on loopback, for the tests of calls that go
-  # through relay candidates only (tests/media/turn.rs).
+  # A TURN server (turnserver), in a network namespace of the test's own,
+  # for the tests of calls that go through relay candidates only
+  # (tests/media/turn.rs).
   coturn
+  # The interop tests' independent WebRTC peer (aiortc, from PyPI) runs in
+  # a venv of Debian's python3.
+  python3-venv
 )
 
 missing=()
@@ -46,4 +50,16 @@ if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
   fi
+fi
+
+# aiortc for the interop tests (tests/interop/requirements.txt, every version
+# pinned), in a venv under target/ (git-ignored, gone with `cargo clean`).
+# Made again only when the requirements changed since it was made.
+VENV=target/interop-venv
+if ! cmp -s tests/interop/requirements.txt "$VENV/requirements.txt" 2>/dev/null; then
+  echo "install-deps: aiortc venv in $VENV"
+  rm -rf "$VENV"
+  /usr/bin/python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: -r tests/interop/requirements.txt
+  cp tests/interop/requirements.txt "$VENV/requirements.txt"
 fi
