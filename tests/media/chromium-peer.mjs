@@ -10,14 +10,20 @@ import { joinCall, openClient } from '../e2e/support/call.js';
 
 const [url, room, name, query, relay] = process.argv.slice(2);
 const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+// stdout carries only the protocol: what the shared helpers log (page
+// errors, say) goes to stderr, where the Rust test's output shows it.
+console.log = console.error;
 
 const { browser, quit } = await launchDriven();
 
 try {
   const server = { url };
   const page = await openClient(browser, server, name);
-  // The page's console on stderr (stdout is the driver's protocol).
-  if (process.env.LANCALL_MEDIA_LOG) page.on('console', (m) => process.stderr.write(`[${name}] ${m.type()}: ${m.text()}\n`));
+  // The page's console on stderr (stdout is the driver's protocol): its
+  // errors always, everything with LANCALL_MEDIA_LOG.
+  page.on('console', (m) => {
+    if (process.env.LANCALL_MEDIA_LOG || m.type() === 'error') process.stderr.write(`[${name}] ${m.type()}: ${m.text()}\n`);
+  });
   if (relay === 'relay') {
     // What a browser does with iceTransportPolicy 'relay' in its config:
     // the client has no setting for it, so the test sets it on every connection.

@@ -5,24 +5,6 @@
 use crate::support::chromium::ChromiumPeer;
 use crate::support::{test_config, wait_for, NativeCaller, TestServer};
 
-/// Chromium's `window.lancall.stats()`: frames decoded from its only peer.
-async fn chromium_frames(chromium: &mut ChromiumPeer) -> u64 {
-    chromium.stats().await.first().and_then(|s| s["framesDecoded"].as_u64()).unwrap_or(0)
-}
-
-/// Wait until Chromium has decoded `more` frames beyond `from`.
-async fn chromium_decodes(chromium: &mut ChromiumPeer, from: u64, more: u64, what: &str) -> u64 {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let frames = chromium_frames(chromium).await;
-        if frames > from + more {
-            return frames;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}: {frames} frames");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-}
-
 fn ufrag(sdp: &str) -> Option<String> {
     sdp.lines().find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:")).map(str::to_owned)
 }
@@ -40,7 +22,7 @@ async fn an_ice_restart_rebuilds_webrtcbin_and_chromium_follows() {
     let mut chromium = ChromiumPeer::join(&server.page_url(), "heal", "Chromium").await;
     let native = NativeCaller::join(&server.ws_url(), "heal", "native", test_config()).await;
     wait_for("native decoding Chromium's video", 30, || native.counters().is_some_and(|c| c.video_frames_decoded > 20)).await;
-    let before = chromium_decodes(&mut chromium, 0, 10, "Chromium decoding the engine's video").await;
+    let before = chromium.decodes(0, 10, "Chromium decoding the engine's video").await;
     let peers_before = chromium.ask(serde_json::json!({"cmd": "peers"})).await["peers"].clone();
     let (id, rebuilds) = native.seen(|s| {
         let peer = s.peers.values().next().expect("one peer");
@@ -57,8 +39,8 @@ async fn an_ice_restart_rebuilds_webrtcbin_and_chromium_follows() {
         native.counters().is_some_and(|c| c.video_frames_decoded > 20)
     })
     .await;
-    let now = chromium_frames(&mut chromium).await.max(before);
-    chromium_decodes(&mut chromium, now, 20, "Chromium decoding after the restart").await;
+    let now = chromium.frames_decoded().await.max(before);
+    chromium.decodes(now, 20, "Chromium decoding after the restart").await;
     let peers_after = chromium.ask(serde_json::json!({"cmd": "peers"})).await["peers"].clone();
     assert_eq!(peers_after.as_array().map(Vec::len), Some(1), "Chromium has the one peer: {peers_after}");
     assert_eq!(peers_after[0]["id"], peers_before[0]["id"], "the same peer, not a new one");

@@ -7,24 +7,6 @@ use crate::support::chromium::ChromiumPeer;
 use crate::support::turn::{self, TurnServer, PASSWORD, TURN_IP, USER};
 use crate::support::{test_config, wait_for, NativeCaller, TestServer};
 
-/// Chromium's `window.lancall.stats()`: frames decoded from its only peer.
-async fn chromium_frames(chromium: &mut ChromiumPeer) -> u64 {
-    chromium.stats().await.first().and_then(|s| s["framesDecoded"].as_u64()).unwrap_or(0)
-}
-
-/// Wait until Chromium has decoded `more` frames beyond `from`.
-async fn chromium_decodes(chromium: &mut ChromiumPeer, from: u64, more: u64, what: &str) -> u64 {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let frames = chromium_frames(chromium).await;
-        if frames > from + more {
-            return frames;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}: {frames} frames");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-}
-
 /// With a TURN server of our own and both sides allowed relayed
 /// candidates only (Chromium's iceTransportPolicy 'relay', webrtcbin's
 /// ice-transport-policy relay), the engine and Chromium still see each
@@ -54,7 +36,7 @@ async fn a_call_goes_through_turn_when_only_relay_is_allowed() {
         native.counters().is_some_and(|c| c.video_frames_decoded > 20)
     })
     .await;
-    chromium_decodes(&mut chromium, 0, 20, "Chromium decoding the engine's video through TURN").await;
+    chromium.decodes(0, 20, "Chromium decoding the engine's video through TURN").await;
     let stats = chromium.stats().await;
     assert_eq!(stats[0]["candidateType"], "relay", "Chromium's selected pair is relayed: {stats:?}");
     let sent = native.seen(|s| s.sent_candidates.clone());

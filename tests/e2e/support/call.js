@@ -54,11 +54,28 @@ export async function joinCall(page, server, { name, room, query = '?video=240',
   await page.goto(`${server.url}${query}#room=${encodeURIComponent(room)}`);
   // The client fills the lobby from the link and saved settings when it
   // starts; typing before that would be overwritten.
-  await waitFor(page, () => window.lancall !== undefined, { what: 'the client started' });
+  await waitFor(page, () => window.lancall !== undefined, { what: 'the client started' })
+    .catch(async (e) => { throw new Error(`${e.message}\n${await whyNotStarted(page)}`); });
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Room', { exact: true }).fill(room);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   if (wait) await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: `${name} in the call`, timeout });
+}
+
+/**
+ * What a page that never started shows: its own last-resort message (main()
+ * failed), or how far loading got. A start that times out in CI says why.
+ * @param {import('playwright-core').Page} page
+ */
+async function whyNotStarted(page) {
+  const seen = await page.evaluate(() => ({
+    url: location.href,
+    readyState: document.readyState,
+    failed: document.querySelector('p.form-error[role=alert]')?.textContent ?? null,
+    pending: performance.getEntriesByType('resource')
+      .filter((r) => /** @type {PerformanceResourceTiming} */ (r).responseEnd === 0).map((r) => r.name),
+  })).catch((e) => ({ unreadable: String(e?.message ?? e) }));
+  return `the page: ${JSON.stringify(seen)}`;
 }
 
 /** Ids of the remote tiles on screen. */

@@ -77,6 +77,25 @@ impl ChromiumPeer {
         self.ask(json!({"cmd": "stats"})).await["stats"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Frames the page has decoded from its only (first) peer.
+    pub async fn frames_decoded(&mut self) -> u64 {
+        self.stats().await.first().and_then(|s| s["framesDecoded"].as_u64()).unwrap_or(0)
+    }
+
+    /// Wait (30 s at most) until the page has decoded `more` frames beyond
+    /// `from`, and return how many it has; `what` names the wait in a failure.
+    pub async fn decodes(&mut self, from: u64, more: u64, what: &str) -> u64 {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let frames = self.frames_decoded().await;
+            if frames > from + more {
+                return frames;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}: {frames} frames");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     pub async fn chat(&mut self, text: &str) {
         self.ask(json!({"cmd": "chat", "text": text})).await;
     }
