@@ -47,8 +47,9 @@ return JSON.stringify(out);
 /// Set to `1` to log the call's state every second.
 pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
 
-/// The client's phase, its local preview's and remote tiles' progress (each
-/// tile with its peer's id), the frames each connection decoded (in the
+/// The client's phase and own peer id, its local preview's and remote tiles' progress (each
+/// tile with its peer's id and shown state), the host banner's text when it
+/// shows, the frames each connection decoded (in the
 /// order of `ids`) and the people count on screen, as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
@@ -67,16 +68,18 @@ const canvasOf = (tile) => {
 const diag = window.lancall;
 return JSON.stringify({
   phase: typeof diag?.phase === 'function' ? diag.phase() : null,
+  me: typeof diag?.myId === 'function' ? diag.myId() : null,
   peers: typeof diag?.peers === 'function' ? diag.peers().length : null,
   local: v ? { width: v.videoWidth, height: v.videoHeight, time: v.currentTime, frames: v.webkitDecodedFrameCount ?? null,
     canvas: canvasOf(document.querySelector('figure.tile.local')) } : null,
   remote: [...document.querySelectorAll('figure.tile:not(.local)')].map((t) => {
     const r = t.querySelector('video');
-    return { id: t.dataset.peer ?? null, width: r?.videoWidth ?? 0, height: r?.videoHeight ?? 0, time: r?.currentTime ?? 0,
+    return { id: t.dataset.peer ?? null, state: t.dataset.state ?? null, width: r?.videoWidth ?? 0, height: r?.videoHeight ?? 0, time: r?.currentTime ?? 0,
       frames: r?.webkitDecodedFrameCount ?? null, canvas: canvasOf(t) };
   }),
   ids: typeof diag?.peers === 'function' ? diag.peers().map((p) => p.id) : null,
   chip: document.getElementById('room-chip-count')?.textContent ?? null,
+  banner: document.getElementById('banner')?.hidden === false ? document.getElementById('banner-text')?.textContent ?? '' : null,
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,
 });

@@ -73,14 +73,19 @@ export function makeLan() {
 }
 
 /**
- * An executable that runs Debian's Chromium inside `host`'s namespace, for
- * playwright's executablePath (its pipe to Chromium survives `ip netns exec`).
+ * An executable that runs `executable` inside `host`'s namespace, with the
+ * arguments and environment it is given: for playwright's executablePath
+ * (its pipe to Chromium survives `ip netns exec`) or the app's binary.
  * @param {Host} host
+ * @param {string} [executable] Debian's Chromium unless told
  */
-export async function chromiumIn(host) {
+export async function wrapIn(host, executable = CHROMIUM) {
   const dir = await mkdtemp(join(tmpdir(), 'lancall-netns-'));
-  const path = join(dir, 'chromium');
-  await writeFile(path, `#!/bin/sh\nexec ip netns exec ${host.name} ${CHROMIUM} "$@"\n`);
+  const path = join(dir, 'in-netns');
+  await writeFile(path, `#!/bin/sh\nexec ip netns exec ${host.name} ${executable} "$@"\n`);
   await chmod(path, 0o755);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** Debian's Chromium inside `host`'s namespace (see `wrapIn`). @param {Host} host */
+export const chromiumIn = (host) => wrapIn(host);

@@ -13,10 +13,12 @@
 //! about, each an `impl Link` of its own: `negotiation` (descriptions,
 //! candidates), `send` (our media onto transceivers), `receive` (remote
 //! media off webrtcbin), `channel` (the data channel) and `stats` (counters
-//! and getStats).
+//! and getStats); `liveness` reports a link that hears nothing as
+//! disconnected, which webrtcbin itself never does.
 
 mod channel;
 mod handle;
+mod liveness;
 mod negotiation;
 mod receive;
 mod send;
@@ -41,6 +43,7 @@ use super::{Config, Event, PeerEvent};
 use channel::bind_channel;
 pub use handle::NativePeer;
 pub(super) use handle::Recipe;
+use liveness::Liveness;
 use receive::receive;
 pub use stats::Counters;
 use stats::AtomicCounters;
@@ -77,6 +80,7 @@ struct Inner {
     events: mpsc::UnboundedSender<Event>,
     state: Mutex<State>,
     counters: AtomicCounters,
+    liveness: Liveness,
     closed: AtomicBool,
     /// Ours, for the descriptions we make (see media::dtls).
     fingerprint: String,
@@ -127,6 +131,7 @@ impl Link {
             events,
             state: Mutex::new(State::default()),
             counters: AtomicCounters::default(),
+            liveness: Liveness::default(),
             closed: AtomicBool::new(false),
             fingerprint: certificate.fingerprint,
             decode_video: config.decode_video,
@@ -134,11 +139,17 @@ impl Link {
         });
         connect_signals(&inner);
         inner.pipeline.set_state(gst::State::Playing)?;
+        liveness::watch(&inner);
         Ok(Link { inner })
     }
 
+    /// webrtcbin's connection state, "disconnected" while nothing is heard (see `liveness`).
     pub fn connection_state(&self) -> String {
-        connection_state(&self.inner.webrtc)
+        let state = connection_state(&self.inner.webrtc);
+        if self.inner.liveness.hides(&state) {
+            return "disconnected".to_owned();
+        }
+        state
     }
 
     pub fn signaling_state(&self) -> String {
@@ -234,14 +245,19 @@ fn connect_signals(inner: &Arc<Inner>) {
     let w = weak.clone();
     webrtc.connect_notify(Some("connection-state"), move |e, _| {
         if let Some(i) = w.upgrade() {
-            emit(&i, PeerEvent::ConnectionState(connection_state(e)));
+            let state = connection_state(e);
+            if !i.liveness.hides(&state) {
+                emit(&i, PeerEvent::ConnectionState(state));
+            }
         }
     });
     let w = weak.clone();
     webrtc.connect_notify(Some("ice-connection-state"), move |e, _| {
         if let Some(i) = w.upgrade() {
-            let s = e.property::<gst_webrtc::WebRTCICEConnectionState>("ice-connection-state");
-            emit(&i, PeerEvent::IceConnectionState(ice_name(s).to_owned()));
+            let s = ice_name(e.property::<gst_webrtc::WebRTCICEConnectionState>("ice-connection-state"));
+            if !i.liveness.hides(s) {
+                emit(&i, PeerEvent::IceConnectionState(s.to_owned()));
+            }
         }
     });
     let w = weak.clone();
