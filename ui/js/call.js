@@ -34,6 +34,7 @@ import { Mesh } from './call/mesh.js';
 import { Rekey } from './call/rekey.js';
 import { Chat } from './call/chat.js';
 import { Prejoin } from './call/prejoin.js';
+import { ScreenShare } from './screen.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -50,7 +51,7 @@ import { Prejoin } from './call/prejoin.js';
  *
  * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'unreachable' | 'rejected' | 'in-call' | 'ended'} Phase
  * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string }} PhaseChange
- * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean }} LocalView
+ * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing: boolean }} LocalView
  * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string }} JoinParams
  * @typedef {{ id: string, name: string }} Member
  * @typedef {import('./call/prejoin.js').Preview} Preview
@@ -94,6 +95,8 @@ export class Call extends Emitter {
   /** @type {JoinParams | null} */
   #params = null;
   #prejoin;
+  /** Our screen, shared with every peer that can show it. */
+  #screen = new ScreenShare();
 
   /**
    * @param {object} o
@@ -120,7 +123,9 @@ export class Call extends Emitter {
         iceServers,
         myId: () => this.myId,
         seed: (id) => this.#seed.has(id),
-        hello: () => ({ name: this.#params?.name, ...this.#sending() }),
+        // Only a browser engine's client shows a shared screen; the native
+        // engine would be offered tracks it has no place for.
+        hello: () => ({ name: this.#params?.name, screens: engine.name !== 'native', ...this.#sending() }),
         relay: (kind, value, to) => this.#signaling?.relay(kind, value, to),
       });
       mesh.on('peer', (v) => this.emit('peer', v));
@@ -130,6 +135,11 @@ export class Call extends Emitter {
       this.#mesh = mesh;
       this.#rekey = new Rekey(mesh, () => this.phase === 'in-call');
     }
+    this.#screen.on('change', (screen) => {
+      this.#mesh?.setScreen(screen);
+      this.#mesh?.shout({ t: 'state', ...this.#sending() });
+      this.#emitLocal();
+    });
     media.on('tracks', (tracks) => {
       this.#mesh?.setTracks(tracks);
       this.#emitLocal();
@@ -258,6 +268,7 @@ export class Call extends Emitter {
     this.#seed.clear();
     this.#setRoster(null);
     this.#chat.clear();
+    this.#screen.stop();
     this.media.close();
     this.#prejoin.forget();
     this.myId = '';
@@ -288,6 +299,24 @@ export class Call extends Emitter {
   async useDevice(kind, deviceId) {
     await this.media.use(kind, deviceId);
   }
+
+  /** Whether this window can share a screen (a browser engine; the native one cannot yet). */
+  get canShare() {
+    return Boolean(this.engine) && this.engine?.name !== 'native' && ScreenShare.supported;
+  }
+
+  /**
+   * Share a screen or window, picked in the browser's own picker; rejects
+   * with a ShareError (screen.js) when cancelled or impossible.
+   */
+  async shareScreen() {
+    if (this.phase !== 'in-call') return;
+    await this.#screen.start();
+    // Left while the picker was open.
+    if (this.phase !== 'in-call') this.#screen.stop();
+  }
+
+  stopScreen() { this.#screen.stop(); }
 
   /** @param {string} text */
   sendChat(text) {
@@ -471,6 +500,8 @@ export class Call extends Emitter {
         if (typeof m.mic === 'boolean') e.mic = m.mic;
         if (typeof m.cam === 'boolean') e.cam = m.cam;
         if (typeof m.name === 'string' && m.name) e.name = m.name;
+        if (typeof m.screen === 'boolean') e.sharing = m.screen;
+        if (m.screens === true) this.#mesh.canShow(e);
         this.#mesh.changed(e);
         break;
       case 'chat': {
@@ -494,13 +525,16 @@ export class Call extends Emitter {
   /** What others should show of us: is sound and video coming? */
   #sending() {
     const m = this.media;
-    return { mic: m.micOn && Boolean(m.audio), cam: m.camOn && Boolean(m.video) };
+    return { mic: m.micOn && Boolean(m.audio), cam: m.camOn && Boolean(m.video), screen: Boolean(this.#screen.current) };
   }
 
   /** What our own tile shows. @returns {LocalView} */
   get local() {
     const m = this.media;
-    return { stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video) };
+    return {
+      stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video),
+      sharing: Boolean(this.#screen.current),
+    };
   }
 
   #emitLocal() {

@@ -17,7 +17,7 @@ import { Preview } from './view/preview.js';
 import { Gate } from './view/gate.js';
 import { Grid } from './view/grid.js';
 import { ChatView } from './view/chat.js';
-import { Controls } from './view/controls.js';
+import { Controls, shareProblem } from './view/controls.js';
 import { DevicesDialog } from './view/devices.js';
 import { Banner, toast } from './view/banner.js';
 
@@ -205,7 +205,7 @@ async function main() {
   call.on('local', (l) => {
     preview?.setLocal(l);
     grid.setLocal(l, joined.name);
-    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo });
+    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo, sharing: l.sharing, canShare: call.canShare });
   });
   call.on('peer', (p) => {
     grid.upsert(p);
@@ -260,6 +260,10 @@ async function main() {
         call.setCam(!(media.camOn && media.video)).catch(() => toast(t('toast.camFailed')));
         break;
       case 'devices': devices.open(); break;
+      case 'screen':
+        if (call.local.sharing) call.stopScreen();
+        else if (call.canShare) call.shareScreen().catch((e) => toast(shareProblem(i18n, e)));
+        break;
       case 'chat': chat.toggle(); break;
       case 'invite': if (desktop) desktop.invite(); else copyInvite(joined); break;
       case 'help': if (!help.open) help.showModal(); break;
@@ -407,7 +411,7 @@ async function main() {
       /** The pre-join preview shows the camera (or microphone). */
       previewing: () => call.previewState?.state === 'on',
       myId: () => call.myId,
-      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas })),
+      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas, screen: Boolean(p.screen) })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
       roster: () => call.roster,
       hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),
@@ -415,7 +419,7 @@ async function main() {
       stats: async () => Promise.all(call.peers.map(async (p) => {
         const report = await call.stats(p.id);
         if (!samplers.has(p.id)) samplers.set(p.id, new StatsSampler());
-        return { id: p.id, name: p.name, ...(report ? samplers.get(p.id).sample(report) : {}) };
+        return { id: p.id, name: p.name, ...(report ? samplers.get(p.id).sample(report, Date.now(), p.screen?.getVideoTracks()[0]?.id) : {}) };
       })),
     }),
   });

@@ -6,6 +6,7 @@
 // WebSocket or the DOM; the connection comes from an Engine.
 import { Emitter } from './emitter.js';
 import { shortAuthString } from './sas.js';
+import { lanSdp } from './lan-sdp.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -13,11 +14,12 @@ import { shortAuthString } from './sas.js';
  * @typedef {'offer' | 'answer' | 'candidate'} SignalKind
  * @typedef {'audio' | 'video'} MediaKind
  * @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks
+ * @typedef {import('./screen.js').ScreenTracks} ScreenTracks
  */
 
 /**
  * @typedef {object} PeerEvents
- * @property {MediaStream} stream   remote media arrived or changed
+ * @property {MediaStream} stream   remote media arrived or changed (the camera's or the screen's)
  * @property {RTCPeerConnectionState} state
  * @property {any} data             an app message from the data channel
  * @property {boolean} channel      the data channel opened (true) or closed (false)
@@ -27,47 +29,6 @@ import { shortAuthString } from './sas.js';
  */
 
 const KINDS = /** @type {const} */ (['audio', 'video']);
-
-/** Where the other side's video encoder starts, in kbit/s (see lanSdp). */
-const START_KBPS = 1500;
-
-/**
- * Tune a description for a LAN. WebRTC starts a video encoder at 300 kbit/s
- * and, at that rate, drops its first frames of a 720p camera and asks for a
- * smaller picture, which costs a good part of a second at call set-up. A LAN
- * has the bandwidth: tell the other side's encoder to start higher
- * (x-google-start-bitrate, read by Chromium-based senders; others ignore it).
- * Congestion control still takes over from there.
- * @param {string} sdp
- */
-export function lanSdp(sdp) {
-  const lines = sdp.split('\r\n');
-  /** @type {Map<string, number>} payload type -> index of its fmtp line */
-  const fmtp = new Map();
-  /** @type {string[]} */
-  const video = [];
-  let inVideo = false;
-  lines.forEach((line, i) => {
-    if (line.startsWith('m=')) inVideo = line.startsWith('m=video');
-    const rtp = inVideo && line.match(/^a=rtpmap:(\d+) (VP8|VP9|H264|AV1)\//i);
-    if (rtp) video.push(rtp[1]);
-    const f = line.match(/^a=fmtp:(\d+) /);
-    if (f) fmtp.set(f[1], i);
-  });
-  const extra = `x-google-start-bitrate=${START_KBPS}`;
-  /** @type {Map<number, string>} lines to add after index */
-  const add = new Map();
-  for (const pt of video) {
-    const at = fmtp.get(pt);
-    if (at !== undefined) {
-      if (!lines[at].includes('x-google-start-bitrate')) lines[at] += `;${extra}`;
-    } else {
-      const rtpmap = lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `));
-      add.set(rtpmap, `a=fmtp:${pt} ${extra}`);
-    }
-  }
-  return lines.flatMap((l, i) => (add.has(i) ? [l, /** @type {string} */ (add.get(i))] : [l])).join('\r\n');
-}
 
 /**
  * @typedef {object} Primed  a connection made before its peer is known (see prime)
@@ -110,8 +71,10 @@ export async function prime(engine, config, local, blank = null) {
 export class Peer extends Emitter {
   /** @type {PeerConnection} */
   pc;
-  /** All the remote side's tracks, for one <video>. */
+  /** The remote side's camera and microphone, for one <video>. */
   remoteStream = new MediaStream();
+  /** The screen the remote side shares (its picture, and its sound where shared); no tracks while none. */
+  remoteScreen = new MediaStream();
   /** Words both people should see for this connection (sas.js); '' until offer and answer are known. */
   sas = '';
   #makingOffer = false;
@@ -123,6 +86,14 @@ export class Peer extends Emitter {
   #slots = { audio: null, video: null };
   /** @type {RTCDataChannel | null} */
   #channel = null;
+  /**
+   * Id of the remote stream that carries the camera and microphone: the
+   * first one heard of, as a connection's first description always carries
+   * them. A screen comes later (a renegotiation), in a stream of its own.
+   */
+  #cameraStream = '';
+  /** Our transceivers for the screen, once added; kept for the next share. @type {Record<MediaKind, RTCRtpTransceiver | null>} */
+  #screenSlots = { audio: null, video: null };
   /** Incoming signals, handled one at a time and in order. */
   #queue = Promise.resolve();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -165,12 +136,17 @@ export class Peer extends Emitter {
       if (candidate && candidate.candidate) this.#send('candidate', candidate.toJSON());
     });
     pc.addEventListener('track', (e) => {
-      const { track } = /** @type {RTCTrackEvent} */ (e);
-      if (!this.remoteStream.getTracks().includes(track)) {
-        for (const old of this.remoteStream.getTracks()) {
-          if (old.kind === track.kind) this.remoteStream.removeTrack(old);
+      const { track, streams } = /** @type {RTCTrackEvent} */ (e);
+      const streamId = streams?.[0]?.id ?? '';
+      if (!this.#cameraStream) this.#cameraStream = streamId;
+      // The native engine is sent no screens (its client says it shows none).
+      const screen = engine.name !== 'native' && streamId !== '' && streamId !== this.#cameraStream;
+      const into = screen ? this.remoteScreen : this.remoteStream;
+      if (!into.getTracks().includes(track)) {
+        for (const old of into.getTracks()) {
+          if (old.kind === track.kind) into.removeTrack(old);
         }
-        this.remoteStream.addTrack(track);
+        into.addTrack(track);
       }
       performance.mark('lancall:track');
       this.emit('stream', this.remoteStream);
@@ -186,7 +162,10 @@ export class Peer extends Emitter {
     pc.addEventListener('engineerror', (e) => {
       if (!this.#closed) this.emit('problem', String(/** @type {any} */ (e).message ?? 'engine error'));
     });
-    pc.addEventListener('signalingstatechange', () => this.#updateSas());
+    pc.addEventListener('signalingstatechange', () => {
+      this.#updateSas();
+      this.#pruneScreen();
+    });
     pc.addEventListener('iceconnectionstatechange', () => this.#watchIce());
     if (primed) this.#usePrimed(primed);
     else if (initiator) this.#claim();
@@ -249,6 +228,43 @@ export class Peer extends Emitter {
     } else if (track && this.#claimed) {
       this.#slots[kind] = this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.#local.stream] });
     }
+  }
+
+  /**
+   * Share `screen` with this peer as tracks of their own beside the camera
+   * (a renegotiation), or stop sharing (null): the transceivers stay, sending
+   * nothing, for the next share.
+   * @param {ScreenTracks | null} screen
+   */
+  setScreen(screen) {
+    if (this.#closed) return;
+    for (const kind of KINDS) {
+      const track = screen?.[kind] ?? null;
+      const slot = this.#screenSlots[kind];
+      if (track && screen) {
+        if (slot) {
+          slot.sender.setStreams?.(screen.stream);
+          slot.direction = 'sendonly';
+          slot.sender.replaceTrack(track).catch(() => {});
+        } else {
+          this.#screenSlots[kind] = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [screen.stream] });
+        }
+      } else if (slot && slot.direction !== 'inactive') {
+        slot.direction = 'inactive';
+        slot.sender.replaceTrack(null).catch(() => {});
+      }
+    }
+  }
+
+  /** Once a description is settled: a screen the other side no longer sends leaves remoteScreen. */
+  #pruneScreen() {
+    if (this.pc.signalingState !== 'stable' || !this.remoteScreen.getTracks().length) return;
+    const receiving = new Set(this.pc.getTransceivers()
+      .filter((t) => t.currentDirection === 'recvonly' || t.currentDirection === 'sendrecv')
+      .map((t) => t.receiver.track));
+    const gone = this.remoteScreen.getTracks().filter((t) => !receiving.has(t));
+    for (const t of gone) this.remoteScreen.removeTrack(t);
+    if (gone.length) this.emit('stream', this.remoteScreen);
   }
 
   /**

@@ -12,7 +12,9 @@
  * @property {number | null} fps
  * @property {string} videoCodec
  * @property {string} audioCodec
- * @property {number} framesDecoded
+ * @property {number} framesDecoded      of the camera
+ * @property {number} screenFrames       of a shared screen, if any
+ * @property {string} screenResolution   e.g. "1920×1080"; '' without a screen
  * @property {number} audioPackets       audio packets received
  * @property {number} audioEnergy        total energy of the audio received (silence adds none)
  * @property {string} candidateType      e.g. "host"
@@ -25,9 +27,10 @@ export class StatsSampler {
   /**
    * @param {RTCStatsReport} report
    * @param {number} [now] ms
+   * @param {string} [screenTrack]  id of the remote screen's video track: counted apart from the camera
    * @returns {StatsSummary}
    */
-  sample(report, now = Date.now()) {
+  sample(report, now = Date.now(), screenTrack = '') {
     /** @type {Map<string, any>} */
     const byId = new Map();
     report.forEach((s) => byId.set(s.id, s));
@@ -38,7 +41,7 @@ export class StatsSampler {
     /** @type {StatsSummary} */
     const out = {
       rttMs: null, inKbps: 0, outKbps: 0, lossPct: null, resolution: '', fps: null,
-      videoCodec: '', audioCodec: '', framesDecoded: 0, audioPackets: 0, audioEnergy: 0, candidateType: '',
+      videoCodec: '', audioCodec: '', framesDecoded: 0, screenFrames: 0, screenResolution: '', audioPackets: 0, audioEnergy: 0, candidateType: '',
     };
     /** @param {string | undefined} id */
     const codec = (id) => {
@@ -50,7 +53,10 @@ export class StatsSampler {
         inBytes += s.bytesReceived ?? 0;
         lost += Math.max(0, s.packetsLost ?? 0);
         received += s.packetsReceived ?? 0;
-        if (s.kind === 'video') {
+        if (s.kind === 'video' && screenTrack && s.trackIdentifier === screenTrack) {
+          out.screenFrames += s.framesDecoded ?? 0;
+          if (s.frameWidth) out.screenResolution = `${s.frameWidth}×${s.frameHeight}`;
+        } else if (s.kind === 'video') {
           out.framesDecoded += s.framesDecoded ?? 0;
           if (s.frameWidth) out.resolution = `${s.frameWidth}×${s.frameHeight}`;
           if (s.framesPerSecond != null) out.fps = Math.round(s.framesPerSecond);

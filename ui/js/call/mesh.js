@@ -15,7 +15,7 @@ import { Peer, prime } from '../peer.js';
  *
  * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
  * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
- *   stream: MediaStream | null, chat: boolean, sas: string }} PeerView
+ *   stream: MediaStream | null, chat: boolean, sas: string, screen: MediaStream | null }} PeerView
  */
 
 /**
@@ -25,6 +25,8 @@ import { Peer, prime } from '../peer.js';
  * @property {Peer} peer
  * @property {boolean} mic
  * @property {boolean} cam
+ * @property {boolean} screens   it said it can show a shared screen (a browser engine's client)
+ * @property {boolean} sharing   it says it shares its screen
  * @property {boolean} away      the host says its socket dropped
  * @property {boolean} stale     our host session changed and this id is from before
  * @property {boolean} rekeyed   its id was updated by a rekey since our last welcome
@@ -62,6 +64,8 @@ export class Mesh extends Emitter {
   #blank = null;
   /** The spare being made is to be closed when ready (we left meanwhile). */
   #unprimed = false;
+  /** What we share, or null. @type {import('../screen.js').ScreenTracks | null} */
+  #screen = null;
 
   /**
    * @param {object} o
@@ -113,7 +117,7 @@ export class Mesh extends Emitter {
     this.#blank = null;
     /** @type {Entry} */
     const e = {
-      id, name, mic: true, cam: true, away: false, stale: false, rekeyed: false,
+      id, name, mic: true, cam: true, screens: false, sharing: false, away: false, stale: false, rekeyed: false,
       peer: /** @type {Peer} */ (/** @type {unknown} */ (null)),
     };
     // Filed before its Peer exists: a primed Peer sends its offer at once.
@@ -250,6 +254,27 @@ export class Mesh extends Emitter {
   }
 
   /**
+   * Share a screen with every peer that can show one, and with those that
+   * say so later (`canShow`); null stops sharing.
+   * @param {import('../screen.js').ScreenTracks | null} screen
+   */
+  setScreen(screen) {
+    this.#screen = screen;
+    for (const e of this.#entries.values()) if (e.screens) e.peer.setScreen(screen);
+  }
+
+  /**
+   * `e` said it can show a shared screen (its hello): it gets ours, if any.
+   * Seed clients and the Linux app's native engine never say so, and get none.
+   * @param {Entry} e
+   */
+  canShow(e) {
+    if (e.screens) return;
+    e.screens = true;
+    if (this.#screen) e.peer.setScreen(this.#screen);
+  }
+
+  /**
    * To everyone: over the data channel where open, else through the host.
    * @param {{ t: string } & Record<string, unknown>} message
    */
@@ -270,7 +295,8 @@ export class Mesh extends Emitter {
     const state = e.away || s === 'disconnected' || s === 'failed' ? 'reconnecting'
       : s === 'connected' ? 'connected' : 'connecting';
     const stream = e.peer.remoteStream.getTracks().length ? e.peer.remoteStream : null;
-    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas };
+    const screen = e.sharing && e.peer.remoteScreen.getVideoTracks().length ? e.peer.remoteScreen : null;
+    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas, screen };
   }
 
   /**

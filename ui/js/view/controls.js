@@ -1,20 +1,24 @@
-// The control bar and the keyboard: M mute, V camera, C chat, I copy the
-// invite link, L leave, F full screen, ? help.
+// The control bar and the keyboard: M mute, V camera, S share the screen,
+// C chat, I copy the invite link, L leave, F full screen, ? help.
 import { byId, setIcon } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {'mic' | 'cam' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen'} Action
+ * @typedef {'mic' | 'cam' | 'screen' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen'} Action
  */
 
 /** Keys to actions; letters in either case. */
-const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', c: 'chat', i: 'invite', l: 'leave', f: 'fullscreen', '?': 'help' });
+const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', s: 'screen', c: 'chat', i: 'invite', l: 'leave', f: 'fullscreen', '?': 'help' });
 
 export class Controls {
   mic = true;
   cam = true;
   hasAudio = true;
   hasVideo = true;
+  /** We share our screen now. */
+  sharing = false;
+  /** This window can share a screen at all (else the button is hidden). */
+  canShare = false;
 
   /**
    * @param {object} o
@@ -25,6 +29,8 @@ export class Controls {
   constructor({ i18n, onAction, active }) {
     this.i18n = i18n;
     this.root = byId('controls');
+    // The sharer's notice, above the grid, has its own Stop.
+    byId('share-stop').addEventListener('click', () => onAction('screen'));
     for (const b of this.root.querySelectorAll('button[data-action]')) {
       b.addEventListener('click', () => onAction(/** @type {Action} */ (/** @type {HTMLElement} */ (b).dataset.action)));
     }
@@ -41,7 +47,7 @@ export class Controls {
   }
 
   /**
-   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean }} s
+   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing?: boolean, canShare?: boolean }} s
    */
   set(s) {
     Object.assign(this, s);
@@ -76,6 +82,14 @@ export class Controls {
     setIcon(cam.querySelector('svg'), camOff ? 'cam-off' : 'cam');
     /** @type {HTMLElement} */ (cam.querySelector('span')).textContent = camOff ? t('controls.camOn') : t('controls.camOff');
     cam.title = `${camOff ? t('controls.camOn') : t('controls.camOff')} (V)`;
+    const screen = this.#button('screen');
+    screen.hidden = !this.canShare;
+    byId('share-notice').hidden = !this.sharing;
+    screen.setAttribute('aria-pressed', String(this.sharing));
+    screen.dataset.on = String(this.sharing);
+    const share = this.sharing ? t('controls.stopShare') : t('controls.share');
+    /** @type {HTMLElement} */ (screen.querySelector('span')).textContent = share;
+    screen.title = `${share} (S)`;
     this.#button('chat').title = `${t('controls.chat')} (C)`;
     this.#button('leave').title = `${t('controls.leave')} (L)`;
     this.#button('invite').title = `${t('controls.inviteTitle')} (I)`;
@@ -86,4 +100,17 @@ export class Controls {
   #button(action) {
     return /** @type {HTMLButtonElement} */ (this.root.querySelector(`button[data-action="${action}"]`));
   }
+}
+
+/**
+ * Words for a share that did not start (screen.js ShareError): cancelling
+ * the picker is a short notice, not an error.
+ * @param {I18n} i18n
+ * @param {unknown} e
+ */
+export function shareProblem(i18n, e) {
+  const reason = /** @type {{ reason?: string }} */ (e)?.reason;
+  if (reason === 'cancelled') return i18n.t('screen.cancelled');
+  if (reason === 'unsupported') return i18n.t('screen.unsupported');
+  return i18n.t('screen.failed', { message: String(/** @type {Error} */ (e)?.message ?? e) });
 }

@@ -1,7 +1,12 @@
 // The tiles of a call: ours first, then one per peer, reflowing for 1 to 6
-// people; alone, an invite card takes the second place.
+// people; alone, an invite card takes the second place. While someone
+// shares a screen, the grid is a stage: the latest screen large, the camera
+// tiles (and any other screen) in a strip below; a click on a strip item
+// puts it on the stage instead. Our own screen is never shown to us (it
+// would show itself within itself).
 import { h, icon } from './dom.js';
 import { Tile } from './tile.js';
+import { ScreenTile } from './screen-tile.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
@@ -18,6 +23,10 @@ export class Grid {
   #sinkId = '';
   /** Whether the invite card may show (not while the host panel does). */
   #inviteCard = true;
+  /** Screens shared with us, by sharer, in the order they began. @type {Map<string, ScreenTile>} */
+  #screens = new Map();
+  /** What the person put on the stage by clicking it in the strip; else the latest screen is. @type {HTMLElement | null} */
+  #pinned = null;
 
   /**
    * @param {HTMLElement} root
@@ -46,6 +55,14 @@ export class Grid {
           h('button', { type: 'button', class: 'btn', onclick: onCopyInvite }, icon('copy'), this.waitingCopy))));
     i18n.on('change', () => this.render());
     new ResizeObserver(() => this.#layout()).observe(root);
+    root.addEventListener('click', (e) => {
+      const target = /** @type {HTMLElement} */ (e.target);
+      if (!this.#screens.size || target.closest('button')) return;
+      const item = /** @type {HTMLElement | null} */ (target.closest('.grid > .tile, .grid > .screen'));
+      if (!item || item.classList.contains('on-stage')) return;
+      this.#pinned = item;
+      this.#reflow();
+    });
   }
 
   /** @param {boolean} shown */
@@ -78,15 +95,44 @@ export class Grid {
       if (this.#sinkId) tile.setSink(this.#sinkId);
     }
     tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas });
+    this.#setScreen(p.id, p.screen, p.name);
     this.#reflow();
   }
+
+  /**
+   * Show `stream` as `id`'s shared screen, or no screen of theirs (null).
+   * @param {string} id @param {MediaStream | null} stream @param {string} name
+   */
+  #setScreen(id, stream, name) {
+    let screen = this.#screens.get(id);
+    if (!stream) {
+      if (!screen) return;
+      this.#screens.delete(id);
+      if (this.#pinned === screen.el) this.#pinned = null;
+      screen.remove();
+      return;
+    }
+    if (!screen) {
+      screen = new ScreenTile({ id, i18n: this.i18n });
+      this.#screens.set(id, screen);
+      this.root.prepend(screen.el);
+      // A new share takes the stage, as the person sharing expects.
+      this.#pinned = null;
+    }
+    screen.update(stream, name);
+  }
+
+  /** Whether a screen is on the stage now. */
+  get presenting() { return this.#screens.size > 0; }
 
   /** @param {string} id */
   remove(id) {
     const tile = this.#tiles.get(id);
     if (!tile) return;
     this.#tiles.delete(id);
+    if (this.#pinned === tile.el) this.#pinned = null;
     tile.remove();
+    this.#setScreen(id, null, '');
     this.#reflow();
   }
 
@@ -98,6 +144,12 @@ export class Grid {
     tile.id = to;
     tile.el.dataset.peer = to;
     this.#tiles.set(to, tile);
+    const screen = this.#screens.get(from);
+    if (screen) {
+      this.#screens.delete(from);
+      screen.el.dataset.peer = to;
+      this.#screens.set(to, screen);
+    }
   }
 
   /** @param {string} deviceId */
@@ -114,9 +166,12 @@ export class Grid {
     }
   }
 
-  /** Full screen for the focused tile, or the first remote one. */
+  /** Full screen for the focused tile, or what is on the stage, or the first remote one. */
   fullscreenFocused() {
-    const focused = document.activeElement?.closest?.('.tile');
+    const focused = document.activeElement?.closest?.('.tile, .screen');
+    const screen = [...this.#screens.values()].find((s) => s.el === focused)
+      ?? (!focused ? [...this.#screens.values()].find((s) => s.el.classList.contains('on-stage')) : undefined);
+    if (screen) { screen.fullscreen(); return; }
     const tile = [...this.#tiles.values(), this.#local].find((t) => t && t.el === focused)
       ?? [...this.#tiles.values()][0] ?? this.#local;
     tile?.fullscreen();
@@ -125,6 +180,9 @@ export class Grid {
   clear() {
     for (const t of this.#tiles.values()) t.remove();
     this.#tiles.clear();
+    for (const s of this.#screens.values()) s.remove();
+    this.#screens.clear();
+    this.#pinned = null;
     this.#local?.remove();
     this.#local = null;
     this.waiting.remove();
@@ -138,6 +196,7 @@ export class Grid {
     this.waitingLink.textContent = this.inviteLink();
     this.waitingCopy.textContent = t('waiting.copy');
     for (const tile of this.#tiles.values()) tile.render();
+    for (const screen of this.#screens.values()) screen.render();
     this.#local?.render();
   }
 
@@ -151,11 +210,19 @@ export class Grid {
     }
     const cells = this.root.children.length;
     this.root.dataset.count = String(Math.max(1, Math.min(6, cells)));
+    // The stage: what the person pinned, else the latest screen.
+    const latest = [...this.#screens.values()].at(-1)?.el ?? null;
+    const pinned = this.#pinned?.isConnected ? this.#pinned : null;
+    const staged = latest ? (pinned ?? latest) : null;
+    if (staged) this.root.dataset.layout = 'stage';
+    else delete this.root.dataset.layout;
+    for (const el of this.root.children) el.classList.toggle('on-stage', el === staged);
     this.#layout();
   }
 
   /** Size the cells: the column count that gives the biggest 16:9 tiles. */
   #layout() {
+    if (this.root.dataset.layout === 'stage') return; // sized by the stylesheet
     const n = Math.max(1, this.root.children.length);
     const { width, height } = this.root.getBoundingClientRect();
     if (!width || !height) return;
