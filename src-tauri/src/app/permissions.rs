@@ -1,5 +1,6 @@
 //! Media permissions: the app's own pages may use the camera and the
-//! microphone; nothing else may, and no page gets anything else.
+//! microphone, and share a screen (the browser engine's picker still asks
+//! which); nothing else may, and no page gets anything else.
 //!
 //! The policy is one pure function, [`decide`]. Tauri 2.12 exposes wry's
 //! cross-platform permission hook (`Builder::on_permission_request`), which
@@ -73,11 +74,13 @@ impl OwnOrigins {
     }
 }
 
-/// The policy: camera and microphone for the app's own pages; every other
-/// kind (geolocation, notifications, screen capture, …) and every other
-/// origin refused. Never `Default`, so nothing falls through to a prompt.
+/// The policy: camera, microphone and screen capture for the app's own
+/// pages (screen capture: WebView2 then shows its own picker of screens and
+/// windows, which is where the person chooses); every other kind
+/// (geolocation, notifications, …) and every other origin refused. Never
+/// `Default`, so nothing falls through to a prompt.
 pub fn decide(own: &OwnOrigins, page: Option<&Url>, kind: PermissionKind) -> PermissionResponse {
-    let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone);
+    let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
     match page {
         Some(url) if media && own.contains(url) => PermissionResponse::Allow,
         _ => PermissionResponse::Deny,
@@ -156,11 +159,12 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
-    /// The app's page on Linux and macOS may use the camera and the microphone.
+    /// The app's page on Linux and macOS may use the camera and the
+    /// microphone, and share a screen.
     #[test]
-    fn own_page_gets_camera_and_microphone() {
+    fn own_page_gets_camera_microphone_and_screen() {
         for page in ["tauri://localhost/", "tauri://localhost/index.html?room=r#x"] {
-            for kind in [PermissionKind::Camera, PermissionKind::Microphone] {
+            for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
                 assert_eq!(decide(&own(), Some(&url(page)), kind), PermissionResponse::Allow, "{page} {kind}");
             }
         }
@@ -180,7 +184,6 @@ mod tests {
         for kind in [
             PermissionKind::Geolocation,
             PermissionKind::Notifications,
-            PermissionKind::DisplayCapture,
             PermissionKind::ClipboardRead,
             PermissionKind::PointerLock,
             PermissionKind::Other,
@@ -205,9 +208,12 @@ mod tests {
             "about:blank",
             "data:text/html,hi",
         ] {
-            assert_eq!(decide(&own(), Some(&url(page)), PermissionKind::Camera), PermissionResponse::Deny, "{page}");
+            for kind in [PermissionKind::Camera, PermissionKind::DisplayCapture] {
+                assert_eq!(decide(&own(), Some(&url(page)), kind), PermissionResponse::Deny, "{page} {kind}");
+            }
         }
         assert_eq!(decide(&own(), None, PermissionKind::Microphone), PermissionResponse::Deny);
+        assert_eq!(decide(&own(), None, PermissionKind::DisplayCapture), PermissionResponse::Deny);
     }
 
     /// A dev server's origin counts as the app's own only when given.
