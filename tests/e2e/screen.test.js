@@ -123,12 +123,20 @@ const clickNow = (page, selector) => page.evaluate((sel) => {
 /** @param {Page} page */
 const idOf = (page) => page.evaluate(() => window.lancall.myId());
 
-/** What the page shares captures, as "W×H", once it shares (watchShares keeps it). @param {Page} page */
-const sizeOf = (page) => waitFor(page, () => {
-  const track = /** @type {any} */ (window).__shared?.getVideoTracks()[0];
-  const s = track?.readyState === 'live' ? track.getSettings() : null;
-  return s?.width ? `${s.width}×${s.height}` : null;
-}, { what: 'the share started' });
+/**
+ * The size of the frames the page's share captures, as "W×H", once it
+ * shares (watchShares keeps it): from a frame, as a track's settings may
+ * say another size until its first frame.
+ * @param {Page} page
+ */
+async function sizeOf(page) {
+  await waitFor(page, () => /** @type {any} */ (window).__shared?.getVideoTracks()[0]?.readyState === 'live', { what: 'the share started' });
+  return page.evaluate(async () => {
+    const track = /** @type {any} */ (window).__shared.getVideoTracks()[0];
+    const frame = await new /** @type {any} */ (window).ImageCapture(track).grabFrame();
+    return `${frame.width}×${frame.height}`;
+  });
+}
 
 describe('screen sharing between browsers', () => {
   const env = useServerAndBrowser();

@@ -35,6 +35,7 @@ import { Rekey } from './call/rekey.js';
 import { Chat } from './call/chat.js';
 import { Prejoin } from './call/prejoin.js';
 import { ScreenShare } from './screen.js';
+import { Bucket, cleanName } from './flood.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -70,7 +71,15 @@ import { ScreenShare } from './screen.js';
  * @property {Member[]} roster          who else is in the room, as the host says
  * @property {{ id: string, name: string, message: string }} problem  a peer's connection refused
  *   a signal or its engine failed; the call goes on
+ * @property {{ id: string, name: string }} flood  a peer sends messages faster than anyone types;
+ *   some were dropped (said at most every FLOOD_NOTICE_MS per peer)
  */
+
+/** A peer's app messages other than chat handled a second, and at once (flood.js). */
+const APP_RATE = 20;
+const APP_BURST = 50;
+/** How often a flooding peer is said to flood. */
+const FLOOD_NOTICE_MS = 10_000;
 
 /** @extends {Emitter<CallEvents>} */
 export class Call extends Emitter {
@@ -97,6 +106,8 @@ export class Call extends Emitter {
   #prejoin;
   /** Our screen, shared with every peer that can show it. */
   #screen = new ScreenShare();
+  /** Each peer's pace of app messages, and when it was last said to flood. @type {WeakMap<Entry, { pace: Bucket, said: number }>} */
+  #flood = new WeakMap();
 
   /**
    * @param {object} o
@@ -482,7 +493,7 @@ export class Call extends Emitter {
    * @returns {Entry}
    */
   #add(id, name, initiator) {
-    return /** @type {Mesh} */ (this.#mesh).add(id, name || this.#names.get(id) || '', initiator);
+    return /** @type {Mesh} */ (this.#mesh).add(id, cleanName(name || this.#names.get(id) || ''), initiator);
   }
 
   /**
@@ -493,20 +504,24 @@ export class Call extends Emitter {
    */
   #onApp(e, m, direct) {
     if (!m || typeof m !== 'object') return;
+    let flood = this.#flood.get(e);
+    if (!flood) this.#flood.set(e, flood = { pace: new Bucket(APP_RATE, APP_BURST), said: 0 });
+    if (m.t !== 'chat' && !flood.pace.take()) { this.#flooding(e, flood); return; }
     switch (m.t) {
       case 'hello':
       case 'state':
         if (!this.#mesh?.current(e)) return;
         if (typeof m.mic === 'boolean') e.mic = m.mic;
         if (typeof m.cam === 'boolean') e.cam = m.cam;
-        if (typeof m.name === 'string' && m.name) e.name = m.name;
+        if (typeof m.name === 'string' && cleanName(m.name)) e.name = cleanName(m.name);
         if (typeof m.screen === 'boolean') e.sharing = m.screen;
         if (m.screens === true) this.#mesh.canShow(e);
         this.#mesh.changed(e);
         break;
       case 'chat': {
         const message = this.#chat.receive(e, m);
-        if (message) this.emit('chat', message);
+        if (message === 'flood') this.#flooding(e, flood);
+        else if (message) this.emit('chat', message);
         break;
       }
       case 'rekey': {
@@ -520,6 +535,17 @@ export class Call extends Emitter {
       default:
         break;
     }
+  }
+
+  /**
+   * `e` sent more than is shown: say so, now and then.
+   * @param {Entry} e @param {{ said: number }} flood
+   */
+  #flooding(e, flood) {
+    const now = Date.now();
+    if (now - flood.said < FLOOD_NOTICE_MS) return;
+    flood.said = now;
+    this.emit('flood', { id: e.id, name: e.name });
   }
 
   /** What others should show of us: is sound and video coming? */

@@ -240,6 +240,7 @@ async function main() {
     toast(t('toast.peerProblem', { name: name || t('tile.someone'), message }), 8000);
   });
   call.on('chat', (m) => chat.add(m));
+  call.on('flood', ({ name }) => chat.note(t('chat.flood', { name: name || t('tile.someone') })));
   call.on('socket', (s) => {
     if (s.state === 'open') banner.hide();
     else if (s.state === 'reconnecting' && s.retryAt) {

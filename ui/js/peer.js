@@ -7,6 +7,7 @@
 import { Emitter } from './emitter.js';
 import { shortAuthString } from './sas.js';
 import { lanSdp } from './lan-sdp.js';
+import { Bucket } from './flood.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -15,6 +16,7 @@ import { lanSdp } from './lan-sdp.js';
  * @typedef {'audio' | 'video'} MediaKind
  * @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks
  * @typedef {import('./screen.js').ScreenTracks} ScreenTracks
+ * @typedef {import('./prime.js').Primed} Primed
  */
 
 /**
@@ -29,43 +31,6 @@ import { lanSdp } from './lan-sdp.js';
  */
 
 const KINDS = /** @type {const} */ (['audio', 'video']);
-
-/**
- * @typedef {object} Primed  a connection made before its peer is known (see prime)
- * @property {PeerConnection} pc
- * @property {Record<MediaKind, RTCRtpTransceiver>} slots
- * @property {RTCDataChannel} channel
- */
-
-/**
- * A connection made ahead of the next peer: our transceivers and data
- * channel added, the offer made and applied, candidates gathering. Someone
- * who joins then gets this offer the moment the host says so, instead of
- * after a connection, an offer and the first candidates are made (half the
- * time of a LAN call's set-up, docs/performance.md).
- * @param {Engine} engine
- * @param {RTCConfiguration} config
- * @param {LocalTracks} local
- * @param {PeerConnection | null} [blank]  a bare connection to use, else a new one
- * @returns {Promise<Primed>}
- */
-export async function prime(engine, config, local, blank = null) {
-  const pc = blank ?? engine.createPeerConnection(config);
-  try {
-    /** @type {Record<MediaKind, RTCRtpTransceiver>} */
-    const slots = {
-      audio: pc.addTransceiver(local.audio ?? 'audio', { direction: 'sendrecv', streams: [local.stream] }),
-      video: pc.addTransceiver(local.video ?? 'video', { direction: 'sendrecv', streams: [local.stream] }),
-    };
-    const channel = pc.createDataChannel('lancall');
-    const created = await pc.createOffer();
-    await pc.setLocalDescription({ type: created.type, sdp: lanSdp(created.sdp ?? '') });
-    return { pc, slots, channel };
-  } catch (e) {
-    pc.close();
-    throw e;
-  }
-}
 
 /** @extends {Emitter<PeerEvents>} */
 export class Peer extends Emitter {
@@ -86,14 +51,10 @@ export class Peer extends Emitter {
   #slots = { audio: null, video: null };
   /** @type {RTCDataChannel | null} */
   #channel = null;
-  /**
-   * Id of the remote stream that carries the camera and microphone: the
-   * first one heard of, as a connection's first description always carries
-   * them. A screen comes later (a renegotiation), in a stream of its own.
-   */
-  #cameraStream = '';
   /** Our transceivers for the screen, once added; kept for the next share. @type {Record<MediaKind, RTCRtpTransceiver | null>} */
   #screenSlots = { audio: null, video: null };
+  /** Data channel messages taken a second, and at once: far above any client's. */
+  #pace = new Bucket(200, 400);
   /** Incoming signals, handled one at a time and in order. */
   #queue = Promise.resolve();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -136,11 +97,14 @@ export class Peer extends Emitter {
       if (candidate && candidate.candidate) this.#send('candidate', candidate.toJSON());
     });
     pc.addEventListener('track', (e) => {
-      const { track, streams } = /** @type {RTCTrackEvent} */ (e);
-      const streamId = streams?.[0]?.id ?? '';
-      if (!this.#cameraStream) this.#cameraStream = streamId;
-      // The native engine is sent no screens (its client says it shows none).
-      const screen = engine.name !== 'native' && streamId !== '' && streamId !== this.#cameraStream;
+      const { track, transceiver } = /** @type {RTCTrackEvent} */ (e);
+      // The camera and microphone are the first audio and video sections of
+      // a connection (its first description has them, and nothing is ever
+      // put before them); a screen comes later, in sections of its own. (By
+      // stream id it can't be told: a GStreamer peer puts each track in a
+      // stream of its own.) The native engine is sent no screens at all.
+      const first = pc.getTransceivers().find((t) => t.mid !== null && t.receiver.track.kind === track.kind);
+      const screen = engine.name !== 'native' && Boolean(transceiver && first) && transceiver !== first;
       const into = screen ? this.remoteScreen : this.remoteStream;
       if (!into.getTracks().includes(track)) {
         for (const old of into.getTracks()) {
@@ -151,7 +115,13 @@ export class Peer extends Emitter {
       performance.mark('lancall:track');
       this.emit('stream', this.remoteStream);
     });
-    pc.addEventListener('datachannel', (e) => this.#bind(/** @type {RTCDataChannelEvent} */ (e).channel));
+    pc.addEventListener('datachannel', (e) => {
+      const { channel } = /** @type {RTCDataChannelEvent} */ (e);
+      // Only the client's own channel carries the call's messages: one of
+      // another label (a hostile or confused peer) must not take its place.
+      if (channel.label === 'lancall') this.#bind(channel);
+      else channel.close();
+    });
     pc.addEventListener('connectionstatechange', () => {
       // Stage marks for bench/call-setup.mjs: ICE (below) and DTLS are done.
       if (pc.connectionState === 'connected') performance.mark('lancall:dtls-connected');
@@ -425,6 +395,8 @@ export class Peer extends Emitter {
     channel.addEventListener('open', () => this.emit('channel', true));
     channel.addEventListener('close', () => { if (this.#channel === channel) this.emit('channel', false); });
     channel.addEventListener('message', (e) => {
+      // A flood is dropped before it costs a parse (flood.js says why).
+      if (!this.#pace.take()) return;
       try {
         this.emit('data', JSON.parse(String(/** @type {MessageEvent} */ (e).data)));
       } catch {

@@ -4,7 +4,8 @@
 // a peer go through the injected `relay` (the host connection), so this
 // module knows nothing of the WebSocket or the DOM.
 import { Emitter } from '../emitter.js';
-import { Peer, prime } from '../peer.js';
+import { Peer } from '../peer.js';
+import { prime } from '../prime.js';
 
 /**
  * @typedef {import('../engine.js').Engine} Engine
@@ -51,7 +52,7 @@ export class Mesh extends Emitter {
   /** @type {Map<string, Entry>} */
   #entries = new Map();
   #o;
-  /** The next initiator's connection, made ahead (peer.js prime); null while none is ready. @type {import('../peer.js').Primed | null} */
+  /** The next initiator's connection, made ahead (peer.js prime); null while none is ready. @type {import('../prime.js').Primed | null} */
   #spare = null;
   /** A spare is being made. */
   #priming = false;

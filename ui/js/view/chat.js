@@ -7,6 +7,9 @@ import { byId, h } from './dom.js';
  * @typedef {import('../call.js').ChatMessage} ChatMessage
  */
 
+/** Lines kept in the log: older ones go, so a long call (or a flood) never grows the page without end. */
+const KEEP = 500;
+
 export class ChatView {
   unread = 0;
 
@@ -54,7 +57,9 @@ export class ChatView {
     const who = m.self ? t('chat.you') : (m.name || t('tile.someone'));
     this.log.append(h('li', { class: `msg${m.self ? ' self' : ''}`, dataset: { from: m.self ? 'self' : m.from } },
       h('span', { class: 'who' }, h('b', { text: who }), time),
-      h('span', { class: 'body', text: m.text })));
+      h('span', { class: 'body', text: m.text }),
+      m.cut ? h('span', { class: 'cut', text: t('chat.cut') }) : null));
+    this.#trim();
     this.log.scrollTop = this.log.scrollHeight;
     if (!this.open && !m.self) {
       this.unread += 1;
@@ -65,7 +70,12 @@ export class ChatView {
   /** A line from lancall itself, e.g. "Ana joined". */
   note(/** @type {string} */ text) {
     this.log.append(h('li', { class: 'msg system', text }));
+    this.#trim();
     this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  #trim() {
+    while (this.log.childElementCount > KEEP) this.log.firstElementChild?.remove();
   }
 
   clear() {

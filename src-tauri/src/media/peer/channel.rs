@@ -14,6 +14,9 @@ use super::{emit, Inner, Link};
 use crate::media::error::{Error, Result};
 use crate::media::PeerEvent;
 
+/// The label of the call's data channel, as lancall's client opens it.
+pub(super) const LABEL: &str = "lancall";
+
 impl Link {
     /// Open the `lancall` data channel (the side that makes the first offer does).
     pub fn create_data_channel(&self, label: &str) -> Result<()> {

@@ -239,7 +239,14 @@ fn connect_signals(inner: &Arc<Inner>) {
     webrtc.connect("on-data-channel", false, move |values| {
         let i = w.upgrade()?;
         let channel = values.get(1).and_then(|v| v.get::<gst_webrtc::WebRTCDataChannel>().ok())?;
-        bind_channel(&i, channel);
+        // Only the client's own channel carries the call's messages: one of
+        // another label (a hostile or confused peer) must not take its place.
+        if channel.label().as_deref() == Some(channel::LABEL) {
+            bind_channel(&i, channel);
+        } else {
+            tracing::info!(peer = %i.id, label = ?channel.label(), "a data channel of an unknown label, closed");
+            channel.close();
+        }
         None
     });
     let w = weak.clone();
