@@ -172,6 +172,8 @@ describe('screen sharing between browsers', () => {
     assert.ok(strip.length === 2 && strip.every((h) => h < stage / 3), `small camera tiles (${strip}) under a large stage (${stage})`);
     await mkdir(SHOTS, { recursive: true });
     await ben.bringToFront();
+    // The picture without the "Ann is joining" notice over the strip.
+    await waitFor(ben, () => !document.querySelector('.toast'), { what: 'the notices gone', timeout: 15_000 }).catch(() => {});
     await ben.screenshot({ path: join(SHOTS, 'screen-share.png'), animations: 'disabled' });
   });
 
