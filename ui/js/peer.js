@@ -32,6 +32,9 @@ import { Bucket } from './flood.js';
 
 const KINDS = /** @type {const} */ (['audio', 'video']);
 
+/** Data channel messages dropped in a row after which the channel is closed: a flood, not a client. */
+const CUT_OFF = 1000;
+
 /** @extends {Emitter<PeerEvents>} */
 export class Peer extends Emitter {
   /** @type {PeerConnection} */
@@ -55,6 +58,8 @@ export class Peer extends Emitter {
   #screenSlots = { audio: null, video: null };
   /** Data channel messages taken a second, and at once: far above any client's. */
   #pace = new Bucket(200, 400);
+  /** Messages dropped in a row by #pace (see CUT_OFF). */
+  #dropped = 0;
   /** Incoming signals, handled one at a time and in order. */
   #queue = Promise.resolve();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -395,8 +400,19 @@ export class Peer extends Emitter {
     channel.addEventListener('open', () => this.emit('channel', true));
     channel.addEventListener('close', () => { if (this.#channel === channel) this.emit('channel', false); });
     channel.addEventListener('message', (e) => {
-      // A flood is dropped before it costs a parse (flood.js says why).
-      if (!this.#pace.take()) return;
+      // A flood is dropped before it costs a parse (flood.js says why); one
+      // that goes on is cut off at the source: the channel is closed, so the
+      // rest never reaches this page (app messages then go through the
+      // host, which has its own limit).
+      if (!this.#pace.take()) {
+        this.#dropped += 1;
+        if (this.#dropped === CUT_OFF && this.#channel === channel) {
+          channel.close();
+          this.emit('problem', `sent over ${CUT_OFF} messages faster than any client; its data channel was closed`);
+        }
+        return;
+      }
+      this.#dropped = 0;
       try {
         this.emit('data', JSON.parse(String(/** @type {MessageEvent} */ (e).data)));
       } catch {

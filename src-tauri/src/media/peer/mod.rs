@@ -81,6 +81,8 @@ struct Inner {
     state: Mutex<State>,
     counters: AtomicCounters,
     liveness: Liveness,
+    /// The pace of the peer's data channel messages (see `channel`).
+    pace: Mutex<channel::Pace>,
     closed: AtomicBool,
     /// Ours, for the descriptions we make (see media::dtls).
     fingerprint: String,
@@ -132,6 +134,7 @@ impl Link {
             state: Mutex::new(State::default()),
             counters: AtomicCounters::default(),
             liveness: Liveness::default(),
+            pace: Mutex::new(channel::Pace::default()),
             closed: AtomicBool::new(false),
             fingerprint: certificate.fingerprint,
             decode_video: config.decode_video,
