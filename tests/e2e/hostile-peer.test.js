@@ -18,11 +18,13 @@ import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 
 /**
  * Longest the honest pages' main thread may be held up through the flood
- * (before: 10-15 s; now 0.4 s on a quiet machine, 0.9 s at a load average
- * of 18). Three pages and their senders share a 2-core machine here, so a
- * timer can be late by some hundreds of ms with no fault of the page's.
+ * (before: 10-15 s; now 0.4 s on a quiet machine, 0.9-1.8 s at a load
+ * average of 18 and in CI). Three pages and their senders share a 2-core
+ * machine here, so a timer can be late by a second or more with no fault of
+ * the page's; the bound is for the failure this guards against, a page
+ * frozen for as long as a flood lasts.
  */
-const MAX_LAG_MS = 2500;
+const MAX_LAG_MS = 4000;
 /** What the flood may add to an honest page's DOM (before: 40,000 nodes). */
 const MAX_NEW_NODES = 3000;
 
