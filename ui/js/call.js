@@ -509,15 +509,17 @@ export class Call extends Emitter {
     if (m.t !== 'chat' && !flood.pace.take()) { this.#flooding(e, flood); return; }
     switch (m.t) {
       case 'hello':
-      case 'state':
+      case 'state': {
         if (!this.#mesh?.current(e)) return;
         if (typeof m.mic === 'boolean') e.mic = m.mic;
         if (typeof m.cam === 'boolean') e.cam = m.cam;
-        if (typeof m.name === 'string' && cleanName(m.name)) e.name = cleanName(m.name);
+        const name = typeof m.name === 'string' ? cleanName(m.name) : '';
+        if (name) e.name = name;
         if (typeof m.screen === 'boolean') e.sharing = m.screen;
         if (m.screens === true) this.#mesh.canShow(e);
         this.#mesh.changed(e);
         break;
+      }
       case 'chat': {
         const message = this.#chat.receive(e, m);
         if (message === 'flood') this.#flooding(e, flood);

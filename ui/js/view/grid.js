@@ -25,7 +25,11 @@ export class Grid {
   #inviteCard = true;
   /** Screens shared with us, by sharer, in the order they began. @type {Map<string, ScreenTile>} */
   #screens = new Map();
-  /** What the person put on the stage by clicking it in the strip; else the latest screen is. @type {HTMLElement | null} */
+  /**
+   * What the person put on the stage by clicking it in the strip; else the
+   * latest screen is. Once removed from the page it no longer counts (#reflow).
+   * @type {HTMLElement | null}
+   */
   #pinned = null;
 
   /**
@@ -108,7 +112,6 @@ export class Grid {
     if (!stream) {
       if (!screen) return;
       this.#screens.delete(id);
-      if (this.#pinned === screen.el) this.#pinned = null;
       screen.remove();
       return;
     }
@@ -122,15 +125,11 @@ export class Grid {
     screen.update(stream, name);
   }
 
-  /** Whether a screen is on the stage now. */
-  get presenting() { return this.#screens.size > 0; }
-
   /** @param {string} id */
   remove(id) {
     const tile = this.#tiles.get(id);
     if (!tile) return;
     this.#tiles.delete(id);
-    if (this.#pinned === tile.el) this.#pinned = null;
     tile.remove();
     this.#setScreen(id, null, '');
     this.#reflow();
