@@ -16,15 +16,13 @@
 // as root, so there it always runs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { launch, waitFor } from './support/browser.js';
 import { LANCALL_BIN } from './support/server.js';
 import { joinCall, openClient, waitForRemoteVideo, waitUntil } from './support/call.js';
-import { makeLan, netnsUnavailable, wrapIn } from './support/netns.js';
+import { linkDown, makeLan, netnsUnavailable, serveIn, wrapIn } from './support/netns.js';
 import { startApp, startXvfb, until } from './support/app.js';
 
 /** @typedef {import('playwright-core').Page} Page */
-/** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 
 const why = netnsUnavailable();
 if (why) console.log(`app network fault test skipped: ${why}`);
@@ -35,8 +33,6 @@ const SERVER_FLAGS = ['--ping-interval', '1', '--idle-timeout', String(IDLE_S), 
 const SHORT_OUTAGE_MS = 8_000;
 const LONG_OUTAGE_MS = 40_000;
 
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Budgets of the waits for things that take no fixed time, generous for a
 // loaded 2-core machine running a server, Chromium and the app.
@@ -53,24 +49,12 @@ const BACK_MS = 90_000;
 
 describe('the app\'s network goes down and up while it calls through its native engine (network namespaces)', { skip: why ?? false }, () => {
   /** @type {ReturnType<typeof makeLan>} */ let lan;
-  /** @type {ChildProcess} */ let server;
+  /** @type {Awaited<ReturnType<typeof serveIn>>} */ let server;
   /** @type {{ close(): Promise<void> } | undefined} */ let browser;
   /** @type {{ remove(): Promise<void> }[]} */ const wrappers = [];
   /** @type {Awaited<ReturnType<typeof startXvfb>> | undefined} */ let x;
   /** @type {Awaited<ReturnType<typeof startApp>> | undefined} */ let app;
   /** @type {Page} */ let ann;
-  let log = '';
-
-  /** Take host A's end of the veth down for `ms`, then up again. */
-  async function outage(/** @type {number} */ ms) {
-    const ip = (/** @type {string} */ state) => execFileSync('ip', ['-n', lan.a.name, 'link', 'set', lan.a.link, state]);
-    ip('down');
-    try {
-      await sleep(ms);
-    } finally {
-      ip('up');
-    }
-  }
 
   /** What the app's state probe reported, from the `from`th report on. */
   const states = (from = 0) => /** @type {AppState[]} */ ((/** @type {NonNullable<typeof app>} */ (app)).states().slice(from));
@@ -104,19 +88,8 @@ describe('the app\'s network goes down and up while it calls through its native 
 
   before(async () => {
     lan = makeLan();
-    server = lan.a.exec(LANCALL_BIN, ['serve', '--bind', '0.0.0.0', '--port', '0', ...SERVER_FLAGS],
-      { env: { ...process.env, RUST_LOG: 'warn' } });
-    server.stderr?.on('data', (d) => { log += d; });
-    const port = await new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`lancall serve in namespace A printed no banner in ${BANNER_MS / 1000} s:\n${log}`)), BANNER_MS);
-      server.stdout?.on('data', (d) => {
-        out += d;
-        const m = out.match(/ws:\/\/[^\s/]+:(\d+)\/ws/);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-      });
-      server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`lancall serve exited (${code}):\n${log}`)); });
-    });
+    server = await serveIn(lan.a, LANCALL_BIN, SERVER_FLAGS, BANNER_MS);
+    const { port } = server;
     // Ann beside the server, through loopback.
     const chromium = await wrapIn(lan.a);
     wrappers.push(chromium);
@@ -144,13 +117,7 @@ describe('the app\'s network goes down and up while it calls through its native 
     await x?.stop();
     await browser?.close();
     for (const w of wrappers) await w.remove();
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await server?.stop();
     lan?.remove();
   });
 
@@ -159,7 +126,7 @@ describe('the app\'s network goes down and up while it calls through its native 
     const ben = /** @type {AppState} */ (states().at(-1)).me;
     const from = states().length;
     const started = Date.now();
-    const down = outage(SHORT_OUTAGE_MS);
+    const down = linkDown(lan.a, SHORT_OUTAGE_MS);
     try {
       await waitFor(ann, () => document.querySelector('.tile:not(.local)')?.getAttribute('data-state') === 'reconnecting',
         { what: 'Ann\'s tile of the app saying "Reconnecting…" while the link is down', timeout: SHORT_OUTAGE_MS });
@@ -188,7 +155,7 @@ describe('the app\'s network goes down and up while it calls through its native 
     const benBefore = /** @type {AppState} */ (states().at(-1)).me;
     const from = states().length;
     const started = Date.now();
-    const down = outage(LONG_OUTAGE_MS);
+    const down = linkDown(lan.a, LONG_OUTAGE_MS);
     try {
       await waitFor(ann, () => document.querySelectorAll('.tile:not(.local)').length === 0,
         { what: `Ann's tile of the app gone (the host giving up past its ${IDLE_S} s idle timeout, before the link is back)`,

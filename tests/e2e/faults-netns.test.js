@@ -18,14 +18,12 @@
 // as root, so there it always runs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { launch, waitFor } from './support/browser.js';
 import { LANCALL_BIN } from './support/server.js';
 import { joinCall, openClient, remoteTiles, waitForRemoteVideo, waitUntil } from './support/call.js';
-import { chromiumIn, makeLan, netnsUnavailable } from './support/netns.js';
+import { chromiumIn, linkDown, makeLan, netnsUnavailable, serveIn } from './support/netns.js';
 
 /** @typedef {import('playwright-core').Page} Page */
-/** @typedef {import('node:child_process').ChildProcess} ChildProcess */
 
 const why = netnsUnavailable();
 if (why) console.log(`network fault test skipped: ${why}`);
@@ -44,8 +42,6 @@ const SHORT_OUTAGE_MS = 8_000;
 // every 5 s, given up after 20 s unheard) to notice while the link is down.
 const LONG_OUTAGE_MS = (IDLE_S + 10) * 1000;
 
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Budgets of the waits for things that take no fixed time: generous, for a
 // loaded 2-core machine running a server and two Chromiums (the outages
@@ -118,39 +114,16 @@ const timeline = async (page) => (await page.evaluate(() => /** @type {any} */ (
 
 describe('the host\'s network goes down and up (network namespaces)', { skip: why ?? false }, () => {
   /** @type {ReturnType<typeof makeLan>} */ let lan;
-  /** @type {ChildProcess} */ let server;
+  /** @type {Awaited<ReturnType<typeof serveIn>>} */ let server;
   /** @type {{ close(): Promise<void> }[]} */ const browsers = [];
   /** @type {{ remove(): Promise<void> }[]} */ const wrappers = [];
   /** @type {Page} */ let ann;
   /** @type {Page} */ let ben;
-  let log = '';
-
-  /** Take host A's end of the veth down for `ms`, then up again. */
-  async function outage(/** @type {number} */ ms) {
-    const ip = (/** @type {string} */ state) => execFileSync('ip', ['-n', lan.a.name, 'link', 'set', lan.a.link, state]);
-    ip('down');
-    try {
-      await sleep(ms);
-    } finally {
-      ip('up');
-    }
-  }
 
   before(async () => {
     lan = makeLan();
-    server = lan.a.exec(LANCALL_BIN, ['serve', '--bind', '0.0.0.0', '--port', '0', ...SERVER_FLAGS],
-      { env: { ...process.env, RUST_LOG: 'warn' } });
-    server.stderr?.on('data', (d) => { log += d; });
-    const port = await new Promise((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`lancall serve in namespace A printed no banner in ${BANNER_MS / 1000} s:\n${log}`)), BANNER_MS);
-      server.stdout?.on('data', (d) => {
-        out += d;
-        const m = out.match(/ws:\/\/[^\s/]+:(\d+)\/ws/);
-        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
-      });
-      server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`lancall serve exited (${code}):\n${log}`)); });
-    });
+    server = await serveIn(lan.a, LANCALL_BIN, SERVER_FLAGS, BANNER_MS);
+    const { port } = server;
     // Ann beside the server (loopback is a secure origin); Ben on the other
     // host, over plain http, which Chromium is told to treat as secure so
     // the page may open the camera (as it would over the host's https).
@@ -176,13 +149,7 @@ describe('the host\'s network goes down and up (network namespaces)', { skip: wh
   after(async () => {
     for (const b of browsers) await b.close();
     for (const w of wrappers) await w.remove();
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await server?.stop();
     lan?.remove();
   });
 
@@ -193,7 +160,7 @@ describe('the host\'s network goes down and up (network namespaces)', { skip: wh
       await recordStates(page);
     }
     const started = Date.now();
-    await outage(SHORT_OUTAGE_MS);
+    await linkDown(lan.a, SHORT_OUTAGE_MS);
     for (const [who, page] of /** @type {[string, Page][]} */ ([['Ann', ann], ['Ben', ben]])) {
       // "Connected again" means after "Reconnecting…": a tile still showing
       // the state from before the outage is not yet back.
@@ -224,7 +191,7 @@ describe('the host\'s network goes down and up (network namespaces)', { skip: wh
     const benBefore = await ben.evaluate(() => window.lancall.myId());
     for (const page of [ann, ben]) await recordStates(page);
     const started = Date.now();
-    const down = outage(LONG_OUTAGE_MS);
+    const down = linkDown(lan.a, LONG_OUTAGE_MS);
     try {
       // Past the idle timeout the host gives up on Ben and tells Ann, while
       // his link is still down (this budget ends 1 s before it comes back).

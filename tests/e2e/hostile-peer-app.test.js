@@ -14,55 +14,9 @@ import { waitFor } from './support/browser.js';
 import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 import { startApp, startXvfb, until } from './support/app.js';
+import { keepChannels, sendAll } from './support/hostile.js';
 
 /** @typedef {import('playwright-core').Page} Page */
-
-/** Runs in Mal's page before any of its scripts: keep every data channel. */
-function keepChannels() {
-  const w = /** @type {any} */ (window);
-  w.__channels = [];
-  const Original = window.RTCPeerConnection;
-  const make = Original.prototype.createDataChannel;
-  Original.prototype.createDataChannel = function (/** @type {any[]} */ ...args) {
-    const channel = make.apply(this, /** @type {any} */ (args));
-    w.__channels.push(channel);
-    return channel;
-  };
-  window.RTCPeerConnection = class extends Original {
-    constructor(/** @type {any} */ config) {
-      super(config);
-      this.addEventListener('datachannel', (e) => w.__channels.push(/** @type {RTCDataChannelEvent} */ (e).channel));
-    }
-  };
-}
-
-/**
- * Send `count` messages made from `make` ($i: the index) on every open
- * 'lancall' channel of Mal's page, as fast as each takes them.
- * @param {Page} mal @param {number} count @param {string} make
- */
-const flood = (mal, count, make) => mal.evaluate(async ([n, m]) => {
-  const channels = /** @type {RTCDataChannel[]} */ (/** @type {any} */ (window).__channels)
-    .filter((c) => c.label === 'lancall' && c.readyState === 'open');
-  for (const c of channels) {
-    for (let i = 0; i < n; i++) {
-      // An honest page may close the channel of a flood (peer.js CUT_OFF).
-      if (c.readyState !== 'open') break;
-      if (c.bufferedAmount > 4 << 20) await new Promise((r) => { c.bufferedAmountLowThreshold = 1 << 20; c.addEventListener('bufferedamountlow', r, { once: true }); });
-      c.send(String(m).replaceAll('$i', String(i)));
-    }
-  }
-}, /** @type {[number, string]} */ ([count, make]));
-
-/**
- * The app's state probe reports (about one a second), each with when it
- * was logged, in ms since the epoch.
- * @param {{ log(): string }} app
- */
-function probes(app) {
-  return [...app.log().matchAll(/^(\S+Z)\s+INFO.*state probe.*?result=(\{.*\})\s*$/gm)]
-    .map((m) => ({ at: Date.parse(m[1]), ...JSON.parse(m[2]) }));
-}
 
 describe('a hostile peer cannot break the Linux app', () => {
   /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
@@ -85,15 +39,15 @@ describe('a hostile peer cannot break the Linux app', () => {
     await joinCall(mal, env.server, { name: 'Mal', room: 'hostile-app' });
     process.env.LANCALL_TEST_SOURCE = '1';
     app = await startApp(['join', `${env.server.url}#room=hostile-app`, '--name', 'App'], x.display);
-    await until(() => probes(app).some((s) => s.phase === 'in-call' && s.peers === 2), 'the app in the call with both', 60_000);
+    await until(() => app.states().some((s) => s.phase === 'in-call' && s.peers === 2), 'the app in the call with both', 60_000);
     await waitFor(mal, () => /** @type {any} */ (window).__channels.filter((c) => c.label === 'lancall' && c.readyState === 'open').length === 2,
       { what: "Mal's two data channels open", timeout: 60_000 });
     await waitForRemoteVideo(ann, 2, { what: "Ann's two remote videos", timeout: 60_000 });
   });
 
   it('a 10,000-character name with control and bidi characters is shown cleaned and cut to 64', async () => {
-    await flood(mal, 1, JSON.stringify({ t: 'hello', name: `\u202eM\u0007al\u200b${'x'.repeat(10_000)}`, mic: true, cam: true }));
-    const name = await until(() => probes(app).at(-1)?.names?.find((/** @type {string} */ n) => n.startsWith('Mal') && n.length > 3),
+    await sendAll(mal, [JSON.stringify({ t: 'hello', name: `\u202eM\u0007al\u200b${'x'.repeat(10_000)}`, mic: true, cam: true })]);
+    const name = await until(() => app.states().at(-1)?.names?.find((/** @type {string} */ n) => n.startsWith('Mal') && n.length > 3),
       "the app showing Mal's new name", 20_000);
     assert.equal(Array.from(String(name)).length, 64);
     assert.doesNotMatch(String(name), /[\u0000-\u001f\u200b-\u200f\u202a-\u202e]/);
@@ -101,12 +55,12 @@ describe('a hostile peer cannot break the Linux app', () => {
 
   it('10,000 chat and 10,000 state messages at once: the app keeps answering, keeps few lines, keeps decoding', async () => {
     const started = Date.now();
-    await flood(mal, 10_000, JSON.stringify({ t: 'chat', id: 'flood-$i', text: 'flood $i', ts: 0 }));
-    await flood(mal, 10_000, JSON.stringify({ t: 'state', mic: true, cam: true }));
+    await sendAll(mal, { repeat: 10_000, make: JSON.stringify({ t: 'chat', id: 'flood-$i', text: 'flood $i', ts: 0 }) });
+    await sendAll(mal, { repeat: 10_000, make: JSON.stringify({ t: 'state', mic: true, cam: true }) });
     await new Promise((r) => setTimeout(r, 3000));
     const after = Date.now();
-    await until(() => probes(app).some((s) => s.at > after + 2000), 'a probe report after the flood', 30_000);
-    const during = probes(app).filter((s) => s.at >= started - 1000);
+    await until(() => app.states().some((s) => s.at > after + 2000), 'a probe report after the flood', 30_000);
+    const during = app.states().filter((s) => s.at >= started - 1000);
     const gaps = during.slice(1).map((s, i) => s.at - during[i].at);
     const worst = Math.max(...gaps);
     const last = during.at(-1);
@@ -118,7 +72,7 @@ describe('a hostile peer cannot break the Linux app', () => {
     assert.ok(last.chat < 300, `the app shows ${last.chat} chat lines`);
     assert.ok(annLines < 300, `Ann shows ${annLines} of them`);
     await until(() => {
-      const d = probes(app).filter((s) => s.at > after).map((s) => Math.min(...(s.decoded ?? [0])));
+      const d = app.states().filter((s) => s.at > after).map((s) => Math.min(...(s.decoded ?? [0])));
       return d.length >= 3 && d.at(-1) > d[0];
     }, 'the app decoding both peers after the flood', 30_000);
     await waitForRemoteVideo(ann, 2, { what: "Ann's videos after the flood", timeout: 60_000 });

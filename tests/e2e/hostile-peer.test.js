@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from './support/browser.js';
 import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
+import { keepChannels, sendAll } from './support/hostile.js';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -27,48 +28,6 @@ import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 const MAX_LAG_MS = 4000;
 /** What the flood may add to an honest page's DOM (before: 40,000 nodes). */
 const MAX_NEW_NODES = 3000;
-
-/** Runs in Mal's page before any of its scripts: keep every connection and data channel. */
-function keepChannels() {
-  const w = /** @type {any} */ (window);
-  w.__pcs = [];
-  w.__channels = [];
-  const Original = window.RTCPeerConnection;
-  const make = Original.prototype.createDataChannel;
-  Original.prototype.createDataChannel = function (/** @type {any[]} */ ...args) {
-    const channel = make.apply(this, /** @type {any} */ (args));
-    w.__channels.push(channel);
-    return channel;
-  };
-  window.RTCPeerConnection = class extends Original {
-    constructor(/** @type {any} */ config) {
-      super(config);
-      w.__pcs.push(this);
-      this.addEventListener('datachannel', (e) => w.__channels.push(/** @type {RTCDataChannelEvent} */ (e).channel));
-    }
-  };
-}
-
-/**
- * Send `messages` (strings) on every open 'lancall' channel of Mal's page,
- * waiting for the buffer to drain as a sender must; resolves with how many
- * went out on each.
- * @param {Page} mal @param {string[] | { repeat: number, make: string }} messages
- */
-const send = (mal, messages) => mal.evaluate(async (m) => {
-  const channels = /** @type {RTCDataChannel[]} */ (/** @type {any} */ (window).__channels)
-    .filter((c) => c.label === 'lancall' && c.readyState === 'open');
-  const list = Array.isArray(m) ? m : Array.from({ length: m.repeat }, (_, i) => m.make.replaceAll('$i', String(i)));
-  for (const c of channels) {
-    for (const text of list) {
-      // An honest page may close the channel of a flood (peer.js CUT_OFF).
-      if (c.readyState !== 'open') break;
-      if (c.bufferedAmount > 4 << 20) await new Promise((r) => { c.bufferedAmountLowThreshold = 1 << 20; c.addEventListener('bufferedamountlow', r, { once: true }); });
-      c.send(text);
-    }
-  }
-  return channels.length;
-}, messages);
 
 /**
  * Start watching an honest page: the longest its main thread was held up
@@ -125,7 +84,7 @@ describe('a hostile peer cannot break the honest pages', () => {
   it('a 10,000-character name with control and bidi characters is shown cleaned and short; the layout holds', async () => {
     const width = await ann.$eval(`.tile[data-peer="${malId}"]`, (t) => t.getBoundingClientRect().width);
     const name = `\u202eM\u0007al\u200b${'x'.repeat(10_000)}`;
-    await send(mal, [JSON.stringify({ t: 'hello', name, mic: true, cam: true })]);
+    await sendAll(mal, [JSON.stringify({ t: 'hello', name, mic: true, cam: true })]);
     for (const page of [ann, ben]) {
       const shown = await waitFor(page, (id) => {
         const n = window.lancall.peers().find((p) => p.id === id)?.name ?? '';
@@ -139,7 +98,7 @@ describe('a hostile peer cannot break the honest pages', () => {
 
   it('HTML and script in chat are shown as text', async () => {
     const html = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
-    await send(mal, [JSON.stringify({ t: 'chat', id: 'html-1', text: html, ts: 0 })]);
+    await sendAll(mal, [JSON.stringify({ t: 'chat', id: 'html-1', text: html, ts: 0 })]);
     for (const page of [ann, ben]) {
       await waitFor(page, (text) => [...document.querySelectorAll('#chat-log .body')].some((b) => b.textContent === text), { what: 'the HTML shown as text', arg: html });
       assert.equal(await page.$$eval('#chat-log img, #chat-log script, #chat-log b:not(.who b)', (e) => e.length), 0, 'no elements made from it');
@@ -151,7 +110,7 @@ describe('a hostile peer cannot break the honest pages', () => {
     const size = await mal.evaluate(() => Math.min(1 << 20, /** @type {any} */ (window).__pcs.find((pc) => pc.sctp)?.sctp.maxMessageSize ?? 65536));
     console.log(`largest chat message Chromium lets Mal send: ${size} bytes`);
     const text = 'A'.repeat(size - 64);
-    await send(mal, [JSON.stringify({ t: 'chat', id: 'big-1', text, ts: 0 })]);
+    await sendAll(mal, [JSON.stringify({ t: 'chat', id: 'big-1', text, ts: 0 })]);
     for (const page of [ann, ben]) {
       const shown = await waitFor(page, () => {
         const li = [...document.querySelectorAll('#chat-log > li')].find((l) => l.querySelector('.body')?.textContent?.startsWith('AAAA'));
@@ -163,7 +122,7 @@ describe('a hostile peer cannot break the honest pages', () => {
   });
 
   it('malformed JSON and a channel of an unknown label are ignored', async () => {
-    await send(mal, ['{not json', 'null', '[]', '42', JSON.stringify({ t: 'chat', text: 5 }), JSON.stringify({ t: 'chat', id: 'x'.repeat(500), text: 'long id' }),
+    await sendAll(mal, ['{not json', 'null', '[]', '42', JSON.stringify({ t: 'chat', text: 5 }), JSON.stringify({ t: 'chat', id: 'x'.repeat(500), text: 'long id' }),
       JSON.stringify({ t: 'rekey', peer_id: 12 }), JSON.stringify({ t: 'state', mic: 'yes' })]);
     await mal.evaluate(() => {
       for (const pc of /** @type {any} */ (window).__pcs) {
@@ -186,8 +145,8 @@ describe('a hostile peer cannot break the honest pages', () => {
   it('10,000 chat messages and 10,000 state messages at once: the honest pages stay responsive and bounded, and say so', async () => {
     for (const page of [ann, ben]) await watchLag(page);
     const started = Date.now();
-    await send(mal, { repeat: 10_000, make: JSON.stringify({ t: 'chat', id: 'flood-$i', text: 'flood $i', ts: 0 }) });
-    await send(mal, { repeat: 10_000, make: JSON.stringify({ t: 'state', mic: true, cam: true }) });
+    await sendAll(mal, { repeat: 10_000, make: JSON.stringify({ t: 'chat', id: 'flood-$i', text: 'flood $i', ts: 0 }) });
+    await sendAll(mal, { repeat: 10_000, make: JSON.stringify({ t: 'state', mic: true, cam: true }) });
     console.log(`Mal's flood left his page in ${Date.now() - started} ms`);
     // Let it arrive and be handled, then a message of Ben's must still get through.
     await new Promise((r) => setTimeout(r, 3000));

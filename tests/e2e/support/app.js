@@ -80,9 +80,9 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true,
     config,
     stdout: () => stdout,
     log: () => log,
-    /** Every `state probe` result logged so far, oldest first. */
+    /** Every `state probe` result logged so far, oldest first, each with `at`: when it was logged (ms since the epoch). */
     states() {
-      return [...log.matchAll(/state probe.*?result=(\{.*\})\s*$/gm)].map((m) => JSON.parse(m[1]));
+      return [...log.matchAll(/^(\S+)\s.*state probe.*?result=(\{.*\})\s*$/gm)].map((m) => ({ at: Date.parse(m[1]), ...JSON.parse(m[2]) }));
     },
     /** Wait for a line of stdout matching `re`; resolves to the match. */
     async stdoutMatch(/** @type {RegExp} */ re, timeoutMs = 30_000) {

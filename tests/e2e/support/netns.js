@@ -89,3 +89,59 @@ export async function wrapIn(host, executable = CHROMIUM) {
 
 /** Debian's Chromium inside `host`'s namespace (see `wrapIn`). @param {Host} host */
 export const chromiumIn = (host) => wrapIn(host);
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `lancall serve` (the binary `bin`) inside `host`'s namespace, on every
+ * address of it and a port it picks, with `flags`; resolves once its banner
+ * names the port. `stop()` ends it (SIGTERM, then SIGKILL after 5 s).
+ * @param {Host} host
+ * @param {string} bin
+ * @param {string[]} flags
+ * @param {number} timeoutMs  for the banner
+ */
+export async function serveIn(host, bin, flags, timeoutMs) {
+  const server = host.exec(bin, ['serve', '--bind', '0.0.0.0', '--port', '0', ...flags],
+    { env: { ...process.env, RUST_LOG: 'warn' } });
+  let log = '';
+  server.stderr?.on('data', (d) => { log += d; });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`lancall serve in ${host.name} printed no banner in ${timeoutMs / 1000} s:\n${log}`)), timeoutMs);
+    server.stdout?.on('data', (d) => {
+      out += d;
+      const m = out.match(/ws:\/\/[^\s/]+:(\d+)\/ws/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`lancall serve exited (${code}):\n${log}`)); });
+  });
+  return {
+    port: /** @type {number} */ (port),
+    log: () => log,
+    async stop() {
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Take `host`'s end of the veth down for `ms`, as a pulled cable or a
+ * Wi-Fi drop would, then up again.
+ * @param {Host} host @param {number} ms
+ */
+export async function linkDown(host, ms) {
+  const set = (/** @type {string} */ state) => ip(['-n', host.name, 'link', 'set', host.link, state]);
+  set('down');
+  try {
+    await sleep(ms);
+  } finally {
+    set('up');
+  }
+}
