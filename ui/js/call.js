@@ -19,7 +19,8 @@
 //
 // The pieces: the peers (call/mesh.js), surviving a host restart with the
 // connections kept (call/rekey.js), the chat (call/chat.js) and the
-// pre-join media (call/prejoin.js). This module coordinates them: the
+// pre-join media (call/prejoin.js), a host's controls and the waiting room
+// (call/host.js). This module coordinates them: the
 // phases, the host connection, the room's members and the app messages
 // peers exchange.
 
@@ -36,6 +37,7 @@ import { Chat } from './call/chat.js';
 import { Prejoin } from './call/prejoin.js';
 import { ScreenShare } from './screen.js';
 import { Bucket, cleanName } from './flood.js';
+import { HostControls } from './call/host.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -50,10 +52,12 @@ import { Bucket, cleanName } from './flood.js';
  * @typedef {import('./call/mesh.js').PeerView} PeerView
  * @typedef {import('./call/chat.js').ChatMessage} ChatMessage
  *
- * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'unreachable' | 'rejected' | 'in-call' | 'ended'} Phase
- * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string }} PhaseChange
+ * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'waiting' | 'unreachable' | 'rejected' | 'in-call' | 'ended'} Phase
+ * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string, hosts?: number }} PhaseChange
+ *   hosts: while waiting, how many hosts are there to let us in
  * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing: boolean }} LocalView
- * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string }} JoinParams
+ * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string, hostKey?: string }} JoinParams
+ *   hostKey: the app's own server's key, which makes us a host there
  * @typedef {{ id: string, name: string }} Member
  * @typedef {import('./call/prejoin.js').Preview} Preview
  */
@@ -106,6 +110,8 @@ export class Call extends Emitter {
   #prejoin;
   /** Our screen, shared with every peer that can show it. */
   #screen = new ScreenShare();
+  /** Who is a host, who waits to be let in, the lock; what a host may do. */
+  host = new HostControls(() => this.#signaling);
   /** Each peer's pace of app messages, and when it was last said to flood. @type {WeakMap<Entry, { pace: Bucket, said: number }>} */
   #flood = new WeakMap();
 
@@ -279,6 +285,7 @@ export class Call extends Emitter {
     this.#seed.clear();
     this.#setRoster(null);
     this.#chat.clear();
+    this.host.clear();
     this.#screen.stop();
     this.media.close();
     this.#prejoin.forget();
@@ -360,7 +367,7 @@ export class Call extends Emitter {
     }
     this.#setPhase({ phase: 'connecting' });
     performance.mark('lancall:join-sent');
-    s.join({ user_id: params.name, room_id: params.room, passcode: params.passcode });
+    s.join({ user_id: params.name, room_id: params.room, passcode: params.passcode, host_key: params.hostKey });
   }
 
   /**
@@ -386,9 +393,15 @@ export class Call extends Emitter {
       s.on('answer_sdp', (r) => this.#onSignal('answer', r)),
       s.on('candidate', (r) => this.#onSignal('candidate', r)),
       s.on('message', (r) => { const e = r.from ? this.#mesh?.get(r.from) : null; if (e) this.#onApp(e, r.value, false); }),
+      ...this.host.listen(s),
+      s.on('waiting', (w) => this.#setPhase({ phase: 'waiting', hosts: w.hosts })),
+      s.on('denied', () => this.#turnedAway('denied')),
+      s.on('removed', () => this.#turnedAway('removed')),
       s.on('error', (err) => {
-        if (err.ref === 'join' || err.code === 'server_full') {
-          if (this.phase === 'connecting' || err.code === 'room_full') {
+        if (err.code === 'removed') {
+          this.#turnedAway('removed'); // our resume token is dead: we were removed while away
+        } else if (err.ref === 'join' || err.code === 'server_full') {
+          if (this.phase === 'connecting' || this.phase === 'waiting' || err.code === 'room_full') {
             this.#signaling?.leave();
             this.#setPhase({ phase: 'rejected', code: err.code, message: err.message });
           }
@@ -398,6 +411,17 @@ export class Call extends Emitter {
       }),
     ];
     s.open();
+  }
+
+  /**
+   * A host turned us away (`denied`) or removed us: every connection and
+   * the camera close at once, and nothing reconnects.
+   * @param {string} code
+   */
+  #turnedAway(code) {
+    if (this.phase === 'idle') return;
+    this.#close();
+    this.#setPhase({ phase: 'rejected', code });
   }
 
   #teardownSignaling() {

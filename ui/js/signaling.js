@@ -20,6 +20,15 @@ export const PROTOCOL_VERSION = 1;
  * @typedef {import('./types/signal').ClientEvent} ClientEvent
  * @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} SocketState
  * @typedef {{ state: SocketState, retryAt?: number, attempt?: number, code?: number }} StateChange
+ * @typedef {{ user_id: string, room_id: string, passcode?: string, host_key?: string, waiting_room?: boolean }} JoinRequest
+ *   host_key: the key of an app's own server, which makes us a host there;
+ *   waiting_room: asked for by whoever creates the room
+ * @typedef {{ room_id: string, peer_id: string, hosts: number }} Waiting
+ * @typedef {{ peer_id: string, user_id: string }} Knock
+ * @typedef {{ peer_id: string, reason: 'admitted' | 'denied' | 'left' }} KnockEnd
+ * @typedef {{ locked: boolean, by?: string }} Locked
+ * @typedef {{ event: 'admit', data: { peer_id: string } | { all: true } } | { event: 'deny' | 'remove', data: { peer_id: string } }
+ *   | { event: 'lock', data: { locked: boolean } }} HostEvent  what only a host may send
  */
 
 /**
@@ -35,6 +44,12 @@ export const PROTOCOL_VERSION = 1;
  * @property {{ peer_id: string }} peer_reconnecting
  * @property {{ peer_id: string }} peer_resumed
  * @property {ServerError} error
+ * @property {Waiting} waiting         the room has a waiting room: we wait for a host to let us in
+ * @property {Knock} knock             (hosts) someone waits to be let in
+ * @property {KnockEnd} knock_end      (hosts) they were let in, turned away, or went
+ * @property {{ room_id: string }} denied   a host did not let us in; the socket stays open
+ * @property {{ room_id: string }} removed  a host removed us; nothing reconnects
+ * @property {Locked} locked           a host locked or unlocked the room
  * @property {{ code: number }} unreachable  the first connection failed
  * @property {{ reason: string }} ended    the host ended the call (it quit or stopped
  *   hosting) and is not coming back: nothing reconnects
@@ -48,18 +63,23 @@ export const PROTOCOL_VERSION = 1;
 const CALL_ENDED = 'host ended the call';
 
 /** Errors after which joining again cannot help; we stop reconnecting. */
-const FINAL_JOIN_ERRORS = new Set(['room_full', 'passcode_required', 'wrong_passcode', 'too_many_attempts', 'bad_room_id', 'bad_user_id', 'server_full']);
+const FINAL_JOIN_ERRORS = new Set([
+  'room_full', 'passcode_required', 'wrong_passcode', 'too_many_attempts', 'bad_room_id', 'bad_user_id', 'server_full',
+  'room_locked', 'waiting_full', 'denied', 'removed',
+]);
 
 /** @extends {Emitter<SignalingEvents>} */
 export class Signaling extends Emitter {
   /** @type {WebSocket | null} */
   #ws = null;
-  /** @type {{ user_id: string, room_id: string, passcode?: string } | null} */
+  /** @type {JoinRequest | null} */
   #join = null;
   #resumeToken = '';
   #attempt = 0;
   #everOpened = false;
   #joined = false;
+  /** In a room's waiting room: a peer id, but not a member yet. */
+  #waiting = false;
   #stopped = false;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retryTimer;
@@ -97,7 +117,7 @@ export class Signaling extends Emitter {
   peerId = '';
 
   /** Open the socket (if not open) and join `room_id` as `user_id`. */
-  join(/** @type {{ user_id: string, room_id: string, passcode?: string }} */ join) {
+  join(/** @type {JoinRequest} */ join) {
     this.#join = join;
     this.#stopped = false;
     if (this.#ws && this.#ws.readyState === 1) this.#sendJoin();
@@ -133,6 +153,16 @@ export class Signaling extends Emitter {
     else if (this.#outbox.length < 200) this.#outbox.push(text);
   }
 
+  /**
+   * A host's request (admit, deny, remove, lock); the server refuses it
+   * (`not_host`) from anyone else. Dropped while the socket is down: a
+   * host decides again on what it sees then.
+   * @param {HostEvent} message
+   */
+  send(message) {
+    if (this.#joined && this.#ws?.readyState === 1) this.#ws.send(JSON.stringify(message));
+  }
+
   /** Leave the room and close the socket for good. */
   leave() {
     this.#stopped = true;
@@ -141,10 +171,11 @@ export class Signaling extends Emitter {
     const ws = this.#ws;
     this.#ws = null;
     if (ws) {
-      if (ws.readyState === 1 && this.#joined) ws.send(JSON.stringify({ event: 'exit' }));
+      if (ws.readyState === 1 && (this.#joined || this.#waiting)) ws.send(JSON.stringify({ event: 'exit' }));
       ws.close(1000, 'left');
     }
     this.#joined = false;
+    this.#waiting = false;
     this.#setState({ state: 'closed' });
   }
 
@@ -178,6 +209,7 @@ export class Signaling extends Emitter {
       clearInterval(this.#beat);
       this.#ws = null;
       this.#joined = false;
+      this.#waiting = false;
       if (e.code === 1001 && e.reason === CALL_ENDED) this.#ended(e.reason);
       else this.#lost(e.code);
     };
@@ -242,9 +274,11 @@ export class Signaling extends Emitter {
 
   #sendJoin() {
     if (!this.#join || !this.#ws) return;
-    /** @type {import('./types/signal').Join} */
+    /** @type {import('./types/signal').Join & { host_key?: string, waiting_room?: boolean }} */
     const data = { ...this.#join, version: PROTOCOL_VERSION };
     if (!data.passcode) delete data.passcode;
+    if (!data.host_key) delete data.host_key;
+    if (!data.waiting_room) delete data.waiting_room;
     if (this.#resumeToken) data.resume = this.#resumeToken;
     /** @type {ClientEvent} */
     const message = { event: 'join', data };
@@ -271,6 +305,7 @@ export class Signaling extends Emitter {
         /** @type {Welcome} */
         const welcome = data;
         this.#joined = true;
+        this.#waiting = false;
         this.#resumeToken = welcome.resume_token ?? '';
         this.peerId = welcome.peer_id ?? '';
         // What we said while away was meant for the peer ids of before; a
@@ -286,9 +321,34 @@ export class Signaling extends Emitter {
         const error = data;
         if (error.ref === 'join' && FINAL_JOIN_ERRORS.has(error.code)) this.#stopped = true;
         if (error.code === 'server_full') this.#stopped = true;
+        if (error.code === 'removed') this.#resumeToken = '';
         this.emit('error', error);
         break;
       }
+      case 'waiting':
+        this.#waiting = true;
+        this.peerId = data.peer_id ?? '';
+        this.emit('waiting', data);
+        break;
+      case 'denied':
+        // Not let in: the socket stays, but a reconnect must not knock again.
+        this.#waiting = false;
+        this.#join = null;
+        this.emit('denied', data);
+        break;
+      case 'removed':
+        // The host closes the socket next (1008); we neither reconnect nor resume.
+        this.#stopped = true;
+        this.#resumeToken = '';
+        this.#outbox = [];
+        clearTimeout(this.#retryTimer);
+        this.emit('removed', data);
+        break;
+      case 'knock':
+      case 'knock_end':
+      case 'locked':
+        this.emit(frame.event, data);
+        break;
       case 'join':
       case 'exit_room':
       case 'offer_sdp':
