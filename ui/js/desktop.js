@@ -5,7 +5,7 @@
 // module calls back into it for joining and leaving.
 import { Hosting } from './hosting.js';
 import { autojoinLink, inviteLink } from './invite.js';
-import { BrowserNotice, HostPanel, LobbyBar } from './view/app.js';
+import { BrowserNotice, HostPanel, LobbyBar, WaitingRoomSwitch } from './view/app.js';
 import { DiscoveredHosts } from './view/discovered.js';
 import { byId } from './view/dom.js';
 import { toast } from './view/banner.js';
@@ -65,6 +65,7 @@ export class Desktop {
       onToggle: () => this.render(),
     });
     this.bar = new LobbyBar();
+    this.waitingRoom = new WaitingRoomSwitch();
     this.notice = new BrowserNotice({ i18n, onOpen: () => this.openInBrowser() });
     lobby.useAppLayout();
     lobby.setRecentHosts(settings.value.recentHosts);
@@ -105,6 +106,7 @@ export class Desktop {
     const launch = await this.app.launch();
     const t = this.i18n.t.bind(this.i18n);
     const name = launch.name || this.settings.value.name;
+    this.waitingRoom.set(launch.waitingRoom);
     if (launch.mode === 'host') {
       this.lobby.setTab('host');
       // Hosting needs no typing: a made-up name if none is known.
@@ -137,7 +139,7 @@ export class Desktop {
       actions: [{ label: t('gate.cancel'), kind: 'ghost', run: back }],
     };
     this.shell.render();
-    const ok = await this.hosting.start(v.name || null);
+    const ok = await this.hosting.start(v.name || null, this.waitingRoom.on);
     if (!this.lobbyGate) return; // gone back meanwhile
     if (!ok) {
       this.lobbyGate = {
@@ -159,6 +161,9 @@ export class Desktop {
 
   /** The WebSocket this window uses for its own server's calls. */
   get ownWsUrl() { return this.hosting.info?.wsUrl ?? ''; }
+
+  /** What makes this window a host of its own server's calls. */
+  get hostKey() { return this.hosting.info?.hostKey ?? undefined; }
 
   /**
    * The page a call's invite links point at.
@@ -258,7 +263,7 @@ export class Desktop {
     this.panel.set(hosted ? {
       room: j.room, link: this.#link(this.hosting.inviteBase, j.room),
       addresses: this.hosting.addresses, port: this.hosting.info?.port ?? 0,
-      fingerprint: this.hosting.info?.fingerprint ?? null,
+      fingerprint: this.hosting.info?.fingerprint ?? null, waitingRoom: this.hosting.info?.waitingRoom ?? null,
     } : null);
     this.grid.setInviteCard(!this.panel.open);
     this.notice.set(inCall && !this.call.engine, j.own);

@@ -47,12 +47,13 @@ export class Hosting extends Emitter {
   /**
    * Start the server (or find it running).
    * @param {string | null} [name]  the host's name in others' lists of hosts
+   * @param {boolean} [waitingRoom]  guests wait until a host lets them in
    * @returns {Promise<boolean>}
    */
-  async start(name = null) {
+  async start(name = null, waitingRoom = true) {
     if (this.state === 'on') return true;
     this.#set('starting');
-    const r = await this.app.hostStart(null, name);
+    const r = await this.app.hostStart(null, name, waitingRoom);
     if ('error' in r) {
       this.error = r.error;
       this.#set('off');

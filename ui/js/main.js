@@ -20,6 +20,8 @@ import { ChatView } from './view/chat.js';
 import { Controls, shareProblem } from './view/controls.js';
 import { DevicesDialog } from './view/devices.js';
 import { Banner, toast } from './view/banner.js';
+import { refusedGate, waitingGate } from './view/refusals.js';
+import { Moderation } from './moderation.js';
 
 /**
  * @typedef {import('./call.js').PhaseChange} PhaseChange
@@ -115,6 +117,7 @@ async function main() {
     app, i18n, call, lobby, grid, settings,
     shell: { joined: () => joined, join: (v, own) => join(v, own), copy, render: () => render() },
   }) : null;
+  const moderation = new Moderation({ call, i18n, grid, controls, app, room: () => joined.room });
   const help = /** @type {HTMLDialogElement} */ (byId('help'));
   // The pre-join preview, wherever there is an engine to call with.
   const preview = engine ? new Preview({
@@ -186,7 +189,7 @@ async function main() {
     joined = { ...v, host: own && wsUrl ? new URL(wsUrl).host : v.host, own };
     if (v.name !== t('lobby.defaultName')) settings.update({ name: v.name });
     if (!app) history.replaceState(null, '', `#room=${encodeURIComponent(v.room)}`);
-    call.start({ name: v.name, room: v.room, passcode: v.passcode || undefined, wsUrl });
+    call.start({ name: v.name, room: v.room, passcode: v.passcode || undefined, wsUrl, hostKey: own ? desktop?.hostKey : undefined });
   }
 
   call.on('phase', (p) => {
@@ -223,7 +226,7 @@ async function main() {
     grid.remove(id);
     announced.delete(id);
     if (reason !== 'silent' && phase.phase === 'in-call') {
-      toast(t(reason === 'left' ? 'toast.left' : 'toast.dropped', { name: name || t('tile.someone') }));
+      toast(t(reason === 'left' || reason === 'removed' ? `toast.${reason}` : 'toast.dropped', { name: name || t('tile.someone') }));
     }
     renderChip();
   });
@@ -269,6 +272,7 @@ async function main() {
       case 'invite': if (desktop) desktop.invite(); else copyInvite(joined); break;
       case 'help': if (!help.open) help.showModal(); break;
       case 'leave': call.leave(); break;
+      case 'lock': moderation.toggleLock(); break;
       case 'fullscreen': grid.fullscreenFocused(); break;
     }
   }
@@ -331,8 +335,12 @@ async function main() {
           ],
         });
         break;
+      case 'waiting':
+        gate.show(waitingGate(i18n, { room: joined.room, hosts: p.hosts ?? 0, leave: () => call.leave() }));
+        break;
       case 'rejected':
-        renderRejected(p, back);
+        gate.show(refusedGate(i18n, { code: p.code ?? '', message: p.message ?? '', room: joined.room },
+          { leave: () => call.leave(), retry: (passcode) => call.retryJoin(passcode === undefined ? {} : { passcode }), back }));
         break;
       case 'ended':
         gate.show({
@@ -365,34 +373,6 @@ async function main() {
     if (lobby.tab) lobby.setTab('join');
     else /** @type {HTMLDetailsElement} */ (byId('more')).open = true;
     lobby.host.focus();
-  }
-
-  /**
-   * @param {PhaseChange} p
-   * @param {import('./view/gate.js').GateAction} back
-   */
-  function renderRejected(p, back) {
-    const code = p.code ?? '';
-    if (code === 'passcode_required' || code === 'wrong_passcode' || code === 'too_many_attempts') {
-      // The server says how long until it tests a passcode from here again.
-      const wait = /\(in (\d+) s\)/.exec(p.message ?? '')?.[1] ?? '30';
-      const input = h('input', { type: 'password', id: 'gate-passcode', autocomplete: 'off', 'aria-label': t('lobby.passcode') });
-      const retry = () => call.retryJoin({ passcode: input.value });
-      input.addEventListener('keydown', (e) => { if (e.key === 'Enter') retry(); });
-      gate.show({
-        tone: 'warn', icon: 'lock', title: t(`rejected.${code}.title`), text: t(`rejected.${code}.text`, { room: joined.room, wait }),
-        extra: h('div', { class: 'field' }, h('label', { for: 'gate-passcode', text: t('lobby.passcode') }), input),
-        actions: [{ label: t('lobby.join'), kind: 'primary', run: retry }, back],
-      });
-      return;
-    }
-    const known = code === 'room_full' || code === 'server_full';
-    gate.show({
-      tone: 'error', icon: known ? 'users' : 'alert',
-      title: known ? t(`rejected.${code}.title`) : t('rejected.other.title'),
-      text: known ? t(`rejected.${code}.text`, { room: joined.room }) : (p.message ?? ''),
-      actions: [{ label: t('gate.backToLobby'), kind: 'primary', run: () => call.leave() }, { label: t('gate.retry'), kind: 'ghost', run: () => call.retryJoin() }],
-    });
   }
 
   window.addEventListener('pagehide', () => { if (call.phase !== 'idle') call.leave(); });

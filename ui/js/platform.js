@@ -18,12 +18,15 @@ import { createNativeEngine } from './native/engine.js';
  * @property {string[]} lanUrls   http://ADDR:PORT/ pages others reach, best first; may be empty
  * @property {number | null} peers  people connected, if the app says
  * @property {string | null} fingerprint  SHA-256 of the host's HTTPS certificate, when it has one
+ * @property {string | null} hostKey  makes this window's joins a host's (admit, remove, lock); only this window has it
+ * @property {boolean | null} waitingRoom  rooms made on this server have a waiting room; null: the app doesn't say
  *
  * @typedef {object} Launch  what the command line asked the window to do
  * @property {'lobby' | 'host' | 'join'} mode
  * @property {string | null} room
  * @property {string | null} host  "host:port" (or "https://host:port") for join
  * @property {string | null} name
+ * @property {boolean} waitingRoom  host with a waiting room (`lancall host --no-waiting-room`: false)
  *
  * @typedef {object} Settings  what the person chose, kept across runs
  * @property {string} name
@@ -67,6 +70,8 @@ function serverInfoOf(raw) {
     lanUrls: Array.isArray(raw.lan_urls) ? raw.lan_urls.filter((/** @type {unknown} */ u) => typeof u === 'string') : [],
     peers: Number.isInteger(raw.peers) ? raw.peers : null,
     fingerprint: str(raw.tls_fingerprint),
+    hostKey: str(raw.host_key),
+    waitingRoom: typeof raw.waiting_room === 'boolean' ? raw.waiting_room : null,
   };
 }
 
@@ -143,17 +148,18 @@ export class AppBridge {
     const r = await this.#call('launch');
     const v = r.ok && r.value && typeof r.value === 'object' ? r.value : {};
     const mode = v.mode === 'host' || v.mode === 'join' ? v.mode : 'lobby';
-    return { mode, room: str(v.room), host: str(v.host), name: str(v.name) };
+    return { mode, room: str(v.room), host: str(v.host), name: str(v.name), waitingRoom: v.waiting_room !== false };
   }
 
   /**
    * Start hosting (or learn where the running server is).
    * @param {number | null} [port]
    * @param {string | null} [name]  how the LAN's host lists show this host
+   * @param {boolean} [waitingRoom]  guests wait until a host lets them in
    * @returns {Promise<{ info: ServerInfo } | { error: string }>}
    */
-  async hostStart(port = null, name = null) {
-    const r = await this.#call('host_start', { port, name });
+  async hostStart(port = null, name = null, waitingRoom = true) {
+    const r = await this.#call('host_start', { port, name, waitingRoom });
     if (!r.ok) return { error: r.error };
     const info = serverInfoOf(r.value);
     return info ? { info } : { error: 'the app gave no server address' };
@@ -196,6 +202,11 @@ export class AppBridge {
   async roomName() {
     const r = await this.#call('room_name');
     return r.ok && typeof r.value === 'string' ? r.value : null;
+  }
+
+  /** Ask the desktop to draw the person to this window (a knock while it is in the background). */
+  async requestAttention() {
+    await this.#call('plugin:window|request_user_attention', { value: { type: 'Informational' } });
   }
 
   /** @param {string} title */

@@ -6,7 +6,7 @@ import { byId, h } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {{ room: string, link: string, addresses: string[], port: number, fingerprint: string | null }} HostFacts
+ * @typedef {{ room: string, link: string, addresses: string[], port: number, fingerprint: string | null, waitingRoom: boolean | null }} HostFacts
  * @typedef {{ label: string, run: () => void, kind?: 'primary' | 'ghost' | 'danger', id?: string, disabled?: boolean }} BarAction
  * @typedef {{ title: string, text: string, actions: BarAction[], busy?: boolean }} BarState
  */
@@ -88,6 +88,9 @@ export class HostPanel {
       ? f.addresses.map((a) => h('span', { class: 'address', text: a }))
       : [h('span', { class: 'address', text: t('hostPanel.onlyHere', { port: f.port }) })]));
     byId('host-panel-nolan').hidden = f.addresses.length > 0;
+    byId('host-panel-waiting').textContent = f.waitingRoom ? t('host.waitingOn') : t('host.waitingOff');
+    byId('host-panel-waiting').hidden = f.waitingRoom === null;
+    byId('host-panel-waiting-label').hidden = f.waitingRoom === null;
     this.img.alt = t('hostPanel.qrAlt', { link: f.link });
   }
 
@@ -101,6 +104,18 @@ export class HostPanel {
     if (src) this.img.src = src;
     this.img.hidden = !src;
   }
+}
+
+/** The lobby's "Waiting room" switch, on the Host tab: asked before hosting starts. */
+export class WaitingRoomSwitch {
+  constructor() {
+    this.input = /** @type {HTMLInputElement} */ (byId('waiting-room'));
+  }
+
+  get on() { return this.input.checked; }
+
+  /** @param {boolean} on */
+  set(on) { this.input.checked = on; }
 }
 
 /** The bar over the lobby: hosting in the background, or the call opened in the browser. */

@@ -4,7 +4,7 @@ import { byId, setIcon } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {'mic' | 'cam' | 'screen' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen'} Action
+ * @typedef {'mic' | 'cam' | 'screen' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock'} Action
  */
 
 /** Keys to actions; letters in either case. */
@@ -19,6 +19,9 @@ export class Controls {
   sharing = false;
   /** This window can share a screen at all (else the button is hidden). */
   canShare = false;
+  /** We host the call (the Lock button shows), and whether it is locked. */
+  host = false;
+  locked = false;
 
   /**
    * @param {object} o
@@ -50,6 +53,12 @@ export class Controls {
    * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing?: boolean, canShare?: boolean }} s
    */
   set(s) {
+    Object.assign(this, s);
+    this.render();
+  }
+
+  /** @param {{ host: boolean, locked: boolean }} s */
+  setLock(s) {
     Object.assign(this, s);
     this.render();
   }
@@ -90,6 +99,13 @@ export class Controls {
     const share = this.sharing ? t('controls.stopShare') : t('controls.share');
     /** @type {HTMLElement} */ (screen.querySelector('span')).textContent = share;
     screen.title = `${share} (S)`;
+    const lock = this.#button('lock');
+    lock.hidden = !this.host;
+    lock.setAttribute('aria-pressed', String(this.locked));
+    lock.dataset.on = String(this.locked);
+    setIcon(lock.querySelector('svg'), this.locked ? 'lock' : 'unlock');
+    /** @type {HTMLElement} */ (lock.querySelector('span')).textContent = this.locked ? t('controls.unlock') : t('controls.lock');
+    lock.title = this.locked ? t('controls.unlockTitle') : t('controls.lockTitle');
     this.#button('chat').title = `${t('controls.chat')} (C)`;
     this.#button('leave').title = `${t('controls.leave')} (L)`;
     this.#button('invite').title = `${t('controls.inviteTitle')} (I)`;

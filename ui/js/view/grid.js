@@ -43,6 +43,8 @@ export class Grid {
    * @param {() => void} o.onBlocked  a tile's sound needs a click to start
    */
   constructor(root, { i18n, engine = null, stats, inviteLink, onCopyInvite, onBlocked }) {
+    /** Whether we may remove a peer (we host), and how; see setRemoval. @type {{ can: (id: string) => boolean, run: (id: string, name: string) => void } | null} */
+    this.removal = null;
     this.root = root;
     this.i18n = i18n;
     this.engine = engine;
@@ -75,6 +77,16 @@ export class Grid {
     this.#reflow();
   }
 
+  /**
+   * Offer a host's Remove on the tiles `can` allows, run by `run`; call
+   * again when who may be removed changed.
+   * @param {{ can: (id: string) => boolean, run: (id: string, name: string) => void }} removal
+   */
+  setRemoval(removal) {
+    this.removal = removal;
+    for (const [id, tile] of this.#tiles) tile.update({ removable: removal.can(id) });
+  }
+
   /** Number of remote tiles. */
   get size() { return this.#tiles.size; }
 
@@ -93,12 +105,13 @@ export class Grid {
     let tile = this.#tiles.get(p.id);
     if (!tile) {
       const id = p.id;
-      tile = new Tile({ id, local: false, i18n: this.i18n, engine: this.engine, stats: () => this.stats(tile?.id ?? id), onBlocked: this.onBlocked });
+      tile = new Tile({ id, local: false, i18n: this.i18n, engine: this.engine, stats: () => this.stats(tile?.id ?? id), onBlocked: this.onBlocked,
+        onRemove: (peer, name) => this.removal?.run(peer, name) });
       this.#tiles.set(id, tile);
       this.root.insertBefore(tile.el, this.waiting.isConnected ? this.waiting : null);
       if (this.#sinkId) tile.setSink(this.#sinkId);
     }
-    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas });
+    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas, removable: this.removal?.can(p.id) ?? false });
     this.#setScreen(p.id, p.screen, p.name);
     this.#reflow();
   }

@@ -181,6 +181,7 @@ export class Lobby {
       b.setAttribute('tabindex', selected ? '0' : '-1');
     }
     byId('host-field').hidden = hosting;
+    byId('waiting-room-field').hidden = !hosting;
     byId('discovered-slot').hidden = hosting || !this.#nearby;
     this.recent.hidden = hosting || this.recent.children.length < 2;
     this.copyButton.hidden = hosting;

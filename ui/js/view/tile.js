@@ -2,6 +2,7 @@
 // mute badge, connection state, full screen and a connection-details panel.
 import { h, icon, initials, hueOf } from './dom.js';
 import { StatsSampler } from '../stats.js';
+import { removeButton } from './knocks.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
@@ -9,7 +10,8 @@ import { StatsSampler } from '../stats.js';
  *   a view uses: which tracks it shows as a canvas
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../stats.js').StatsSummary} StatsSummary
- * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string }} TileState
+ * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string, removable?: boolean }} TileState
+ *   removable: we host the call and may remove this person
  */
 
 export class Tile {
@@ -29,8 +31,9 @@ export class Tile {
    * @param {VideoEngine | null} [o.engine]  the call's engine, for tracks it draws into a canvas
    * @param {() => Promise<RTCStatsReport | null>} [o.stats]
    * @param {(video: HTMLVideoElement) => void} [o.onBlocked]  autoplay with sound was refused
+   * @param {(id: string, name: string) => void} [o.onRemove]  a host's Remove, when the state says removable
    */
-  constructor({ id, local, i18n, engine = null, stats, onBlocked }) {
+  constructor({ id, local, i18n, engine = null, stats, onBlocked, onRemove }) {
     this.id = id;
     this.local = local;
     this.i18n = i18n;
@@ -45,11 +48,12 @@ export class Tile {
     this.muteIcon = icon('mic-off');
     this.statsBtn = h('button', { type: 'button', class: 'tile-btn', 'aria-expanded': 'false', onclick: () => this.toggleStats() }, icon('stats'));
     this.fullBtn = h('button', { type: 'button', class: 'tile-btn', onclick: () => this.fullscreen() }, icon('full'));
+    this.removeBtn = removeButton('', () => onRemove?.(this.id, this.state.name));
     this.panel = h('div', { class: 'stats-panel', hidden: true });
     this.el = h('figure', { class: `tile${local ? ' local' : ''}`, tabindex: '0', dataset: { peer: id } },
       this.video,
       this.avatar,
-      h('div', { class: 'tile-top' }, this.pill, h('span', { class: 'spacer' }), local ? null : this.statsBtn, this.fullBtn),
+      h('div', { class: 'tile-top' }, this.pill, h('span', { class: 'spacer' }), local ? null : this.removeBtn, local ? null : this.statsBtn, this.fullBtn),
       h('figcaption', { class: 'tile-bar' }, h('span', { class: 'tile-name' }, this.muteIcon, this.nameText)),
       this.panel);
     this.el.addEventListener('dblclick', () => this.fullscreen());
@@ -86,6 +90,9 @@ export class Tile {
     this.statsBtn.title = t('tile.details');
     this.fullBtn.setAttribute('aria-label', t('tile.fullscreen'));
     this.fullBtn.title = t('tile.fullscreen');
+    this.removeBtn.hidden = !this.state.removable;
+    this.removeBtn.setAttribute('aria-label', t('remove.button', { name: shown }));
+    this.removeBtn.title = this.removeBtn.getAttribute('aria-label') ?? '';
     if (!this.panel.hidden) this.#refreshStats();
   }
 
