@@ -13,6 +13,8 @@ APT_PACKAGES=(
   libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth chromium
   iproute2 procps imagemagick x11-utils
+  # Real clicks in the app's window under Xvfb (tests/e2e/app-waiting-room.test.js).
+  xdotool
   fonts-wqy-microhei
   # The native WebRTC engine (src-tauri/src/media/, for WebKitGTK which has
   # no RTCPeerConnection): GStreamer's headers to build, and at run time
