@@ -1,19 +1,37 @@
-// The short authentication string (ui/js/sas.js): both sides of a call show
-// the same words, derived from the two DTLS fingerprints; with a relay in the
-// middle that swaps the fingerprints in the offers and answers it passes on
-// (as an attacker putting its own DTLS endpoint in between would), each side
-// derives its words from different fingerprints and the words differ.
+// The verification words (ui/js/sas.js, ui/js/verify.js) between real
+// Chromium clients: both sides of a call show the same words once each has
+// committed to a nonce and revealed it; with the fingerprints swapped by a
+// relay (an attacker putting its own DTLS endpoint in between) no words
+// ever show; a side that sees another fingerprint than the other has, or a
+// reveal that does not match its commitment, shows a verification failure,
+// never words. The Linux app's words: sas-app.test.js.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitUntil } from './support/call.js';
-import { WORDS, shortAuthString } from '../../ui/js/sas.js';
+import { WORDS } from '../../ui/js/sas.js';
+import { MISMATCH_MS } from '../../ui/js/verify.js';
 
 /** @typedef {import('playwright-core').Page} Page */
 
-/** What the page's only peer shows. @param {Page} page */
-const sasOf = (page) => waitUntil(page, () => window.lancall.peers()[0]?.sas ?? '', (s) => s !== '',
-  { what: 'the verification words' });
+/** The page's only peer's verification state, once it is `state`. @param {Page} page @param {string} state */
+const sasState = (page, state, timeout = 30_000) => waitUntil(page, () => window.lancall.peers()[0]?.sasState ?? '',
+  (s) => s === state, { what: `verification ${state}`, timeout });
+
+/** The words the page's only peer shows, once verified. @param {Page} page */
+async function wordsOf(page) {
+  await sasState(page, 'verified');
+  return page.evaluate(() => window.lancall.peers()[0]?.sas ?? '');
+}
+
+/** What the details panel of the page's only remote tile shows as the words. @param {Page} page @param {(t: string) => boolean} test */
+async function panelSas(page, test) {
+  await page.click('.tile:not(.local) .tile-btn[aria-expanded]');
+  return waitUntil(page, () => {
+    const dd = document.querySelector('.tile:not(.local) .stats-panel .sas');
+    return dd ? `${dd.classList.contains('sas-failed') ? 'failed:' : ''}${dd.textContent}` : '';
+  }, test, { what: 'the words in the details panel' });
+}
 
 /** A fingerprint of the attacker's own (any 32 bytes). */
 const ATTACKER = Array.from({ length: 32 }, (_, i) => ((i * 37 + 11) & 0xff).toString(16).padStart(2, '0').toUpperCase()).join(':');
@@ -45,56 +63,127 @@ async function relayRewritingFingerprints(page) {
   return () => rewritten.count;
 }
 
+/**
+ * Runs in a page before its scripts: what the client reads of the remote
+ * description carries another fingerprint (`fingerprint`) than the one
+ * DTLS checks, as if someone in the middle had shown this side its own.
+ * @param {string} fingerprint
+ */
+function seeAnotherFingerprint(fingerprint) {
+  const desc = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'remoteDescription'));
+  Object.defineProperty(RTCPeerConnection.prototype, 'remoteDescription', {
+    configurable: true,
+    get() {
+      const d = desc.get?.call(this);
+      if (!d) return d;
+      return { type: d.type, sdp: d.sdp.replace(/^a=fingerprint:(\S+) \S+$/gm, `a=fingerprint:$1 ${fingerprint}`) };
+    },
+  });
+}
+
+/**
+ * Runs in a page before its scripts: its data channels change what they
+ * send of the verification: 'tamper' flips a bit of the nonce it reveals,
+ * 'hold' never reveals.
+ * @param {'tamper' | 'hold'} how
+ */
+function changeReveals(how) {
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (/** @type {any} */ data) {
+    if (typeof data === 'string' && data.startsWith('{"t":"sas-reveal"')) {
+      if (how === 'hold') return;
+      const m = JSON.parse(data);
+      m.n = `${m.n.slice(0, 63)}${m.n[63] === '0' ? '1' : '0'}`;
+      data = JSON.stringify(m);
+    }
+    return send.call(this, data);
+  };
+}
+
+/**
+ * Two clients in `room`, `bobInit` run in Bob's page first.
+ * @param {any} env @param {string} room @param {[Function, unknown]} [bobInit]
+ */
+async function twoInACall(env, room, bobInit) {
+  const alice = await openClient(env.browser, env.server, `alice-${room}`);
+  const bob = await openClient(env.browser, env.server, `bob-${room}`);
+  if (bobInit) await bob.addInitScript(/** @type {any} */ (bobInit[0]), bobInit[1]);
+  await joinCall(alice, env.server, { name: 'Alice', room });
+  await joinCall(bob, env.server, { name: 'Bob', room });
+  for (const page of [alice, bob]) {
+    await waitUntil(page, () => window.lancall.peers()[0]?.chat, (c) => c === true, { what: 'the data channel open' });
+  }
+  return { alice, bob };
+}
+
 describe('verification words (short authentication string)', () => {
   const env = useServerAndBrowser();
 
-  it('the derivation is symmetric and versioned, and ignores case and repeats', () => {
-    const a = 'v=0\r\na=fingerprint:sha-256 0A:1B\r\nm=audio 9 x\r\na=fingerprint:SHA-256 0a:1b\r\n';
-    const b = 'v=0\r\nm=video 9 x\r\na=fingerprint:sha-256 FF:00\r\n';
-    const words = shortAuthString(a, b);
-    assert.equal(words, shortAuthString(b, a));
-    assert.equal(words.split(' ').length, 4);
-    assert.notEqual(words, shortAuthString(a, b.replace('FF:00', 'FF:01')));
-    assert.equal(shortAuthString(a, 'v=0\r\n'), '', 'no words without both fingerprints');
-    assert.equal(new Set(WORDS).size, 256);
-  });
-
   it('both sides of a call show the same words, in the connection details too', async () => {
-    const alice = await openClient(env.browser, env.server, 'alice');
-    const bob = await openClient(env.browser, env.server, 'bob');
-    await joinCall(alice, env.server, { name: 'Alice', room: 'sas' });
-    await joinCall(bob, env.server, { name: 'Bob', room: 'sas' });
-    for (const page of [alice, bob]) {
-      await waitUntil(page, () => window.lancall.peers()[0]?.state, (s) => s === 'connected', { what: 'connected' });
-    }
-    const [a, b] = [await sasOf(alice), await sasOf(bob)];
+    const { alice, bob } = await twoInACall(env, 'sas');
+    const [a, b] = [await wordsOf(alice), await wordsOf(bob)];
     console.log(`words on both sides: "${a}"`);
     assert.equal(a, b);
     assert.equal(a.split(' ').length, 4);
     for (const w of a.split(' ')) assert.ok(WORDS.includes(w), `${w} is a listed word`);
-    for (const page of [alice, bob]) {
-      await page.click('.tile:not(.local) .tile-btn[aria-expanded]');
-      const shown = await waitUntil(page, () => document.querySelector('.tile:not(.local) .stats-panel .sas')?.textContent ?? '',
-        (t) => t !== '', { what: 'the words in the details panel' });
-      assert.equal(shown, a);
-    }
+    for (const page of [alice, bob]) assert.equal(await panelSas(page, (t) => t !== ''), a);
     await alice.close();
     await bob.close();
   });
 
-  it('a relay that swaps the fingerprints leaves the two sides with different words', async () => {
+  it('until the other side reveals, the details say "verifying…", not words', async () => {
+    const { alice, bob } = await twoInACall(env, 'sas-held', [changeReveals, 'hold']);
+    // Bob verifies Alice, who revealed; Alice waits for Bob's nonce.
+    await sasState(bob, 'verified');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await alice.evaluate(() => window.lancall.peers()[0]?.sasState), 'verifying');
+    assert.equal(await alice.evaluate(() => window.lancall.peers()[0]?.sas), '');
+    assert.equal(await panelSas(alice, (t) => t !== '' && t !== '—'), 'verifying…');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a reveal that does not match its commitment shows a verification failure, not words', async () => {
+    const { alice, bob } = await twoInACall(env, 'sas-tamper', [changeReveals, 'tamper']);
+    await sasState(alice, 'failed');
+    assert.equal(await alice.evaluate(() => window.lancall.peers()[0]?.sas), '');
+    const shown = await panelSas(alice, (t) => t.startsWith('failed:'));
+    console.log(`Alice's details: "${shown}"`);
+    assert.equal(shown, 'failed:Verification failed');
+    // Bob checked Alice's honest reveal: his words, which Alice does not show.
+    await sasState(bob, 'verified');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a side shown another fingerprint than the other has fails verification; neither shows words', async () => {
+    const { alice, bob } = await twoInACall(env, 'sas-seen', [seeAnotherFingerprint, ATTACKER]);
+    // They speak of different rounds (different fingerprint pairs): after
+    // MISMATCH_MS each side calls it a failure.
+    const started = Date.now();
+    await Promise.all([sasState(alice, 'failed', MISMATCH_MS + 20_000), sasState(bob, 'failed', MISMATCH_MS + 20_000)]);
+    console.log(`both sides failed after ${Date.now() - started} ms`);
+    for (const page of [alice, bob]) assert.equal(await page.evaluate(() => window.lancall.peers()[0]?.sas), '');
+    assert.equal(await panelSas(bob, (t) => t.startsWith('failed:')), 'failed:Verification failed');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a relay that swaps the fingerprints leaves the two sides without words (their DTLS never completes)', async () => {
     const carol = await openClient(env.browser, env.server, 'carol');
     const dave = await openClient(env.browser, env.server, 'dave');
     const rewritten = await relayRewritingFingerprints(dave);
     await joinCall(carol, env.server, { name: 'Carol', room: 'mitm' });
     await joinCall(dave, env.server, { name: 'Dave', room: 'mitm' });
-    const [c, d] = [await sasOf(carol), await sasOf(dave)];
-    console.log(`carol sees "${c}", dave sees "${d}" (${rewritten()} descriptions rewritten)`);
+    await Promise.all([sasState(carol, 'verifying'), sasState(dave, 'verifying')]);
     assert.ok(rewritten() >= 2, 'the relay rewrote the offer and the answer');
-    assert.notEqual(c, d);
-    // The swapped fingerprints match no one's certificate: DTLS never completes.
-    const states = await Promise.all([carol, dave].map((p) => p.evaluate(() => window.lancall.peers()[0]?.state)));
-    assert.ok(states.every((s) => s !== 'connected'), `states: ${states}`);
+    await new Promise((r) => setTimeout(r, 5000));
+    const seen = await Promise.all([carol, dave].map((p) => p.evaluate(() => window.lancall.peers()[0])));
+    console.log(`after 5 s: ${seen.map((p) => `${p?.state}/${p?.sasState}`).join(', ')}`);
+    for (const p of seen) {
+      assert.equal(p?.sas, '', 'no words');
+      assert.notEqual(p?.state, 'connected', 'the swapped fingerprints match no one\'s certificate');
+    }
     await carol.close();
     await dave.close();
   });

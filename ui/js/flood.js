@@ -26,6 +26,46 @@ export class Bucket {
   }
 }
 
+/** Data channel messages dropped in a row after which the channel is closed: a flood, not a client. */
+export const CUT_OFF = 1000;
+
+/**
+ * Whether a data channel message is one of the verification's (verify.js):
+ * looked at before any parse, so they keep a pace of their own.
+ * @param {string} text
+ */
+export function isSasText(text) {
+  return text.length < 256 && text.startsWith('{"t":"sas-');
+}
+
+/**
+ * One peer's data channel messages, before any is parsed: app messages
+ * 200 a second (bursts of 400), far above any client's; the verification's
+ * few on a pace of their own (10 a second, bursts of 20), so a busy channel
+ * never starves them. 'cut-off' once CUT_OFF in a row were dropped.
+ */
+export class Inbox {
+  #app = new Bucket(200, 400);
+  #sas = new Bucket(10, 20);
+  #dropped = 0;
+
+  /**
+   * @param {string} text
+   * @param {number} [now] ms
+   * @returns {'app' | 'sas' | 'drop' | 'cut-off'}
+   */
+  take(text, now = performance.now()) {
+    const sas = isSasText(text);
+    if (sas && this.#sas.take(now)) return 'sas';
+    if (!sas && this.#app.take(now)) {
+      this.#dropped = 0;
+      return 'app';
+    }
+    this.#dropped += 1;
+    return this.#dropped === CUT_OFF ? 'cut-off' : 'drop';
+  }
+}
+
 /** The longest name shown for a peer, in characters. */
 export const MAX_NAME = 64;
 

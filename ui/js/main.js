@@ -392,7 +392,7 @@ async function main() {
       /** The pre-join preview shows the camera (or microphone). */
       previewing: () => call.previewState?.state === 'on',
       myId: () => call.myId,
-      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas, screen: Boolean(p.screen) })),
+      peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas, sasState: p.sasState, screen: Boolean(p.screen) })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
       roster: () => call.roster,
       hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),

@@ -5,9 +5,10 @@
 // The transport is injected (`send`), so this module knows nothing of the
 // WebSocket or the DOM; the connection comes from an Engine.
 import { Emitter } from './emitter.js';
-import { shortAuthString } from './sas.js';
+import { fingerprintsOf } from './sas.js';
+import { Verification } from './verify.js';
 import { lanSdp } from './lan-sdp.js';
-import { Bucket } from './flood.js';
+import { CUT_OFF, Inbox } from './flood.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -25,15 +26,12 @@ import { Bucket } from './flood.js';
  * @property {RTCPeerConnectionState} state
  * @property {any} data             an app message from the data channel
  * @property {boolean} channel      the data channel opened (true) or closed (false)
- * @property {string} sas           the short authentication string changed (sas.js)
+ * @property {import('./verify.js').SasState} sas  the verification's state or words changed (verify.js)
  * @property {string} problem       a signal from the other side could not be applied, an offer
  *   could not be made, or the native engine failed for this peer; the call goes on
  */
 
 const KINDS = /** @type {const} */ (['audio', 'video']);
-
-/** Data channel messages dropped in a row after which the channel is closed: a flood, not a client. */
-const CUT_OFF = 1000;
 
 /** @extends {Emitter<PeerEvents>} */
 export class Peer extends Emitter {
@@ -43,8 +41,10 @@ export class Peer extends Emitter {
   remoteStream = new MediaStream();
   /** The screen the remote side shares (its picture, and its sound where shared); no tracks while none. */
   remoteScreen = new MediaStream();
-  /** Words both people should see for this connection (sas.js); '' until offer and answer are known. */
-  sas = '';
+  /** Words both people should see for this connection (sas.js); '' until verified (verify.js). */
+  get sas() { return this.#verification.words; }
+  /** How far verifying the connection got (verify.js). */
+  get sasState() { return this.#verification.state; }
   #makingOffer = false;
   #ignoreOffer = false;
   #settingRemoteAnswer = false;
@@ -56,10 +56,12 @@ export class Peer extends Emitter {
   #channel = null;
   /** Our transceivers for the screen, once added; kept for the next share. @type {Record<MediaKind, RTCRtpTransceiver | null>} */
   #screenSlots = { audio: null, video: null };
-  /** Data channel messages taken a second, and at once: far above any client's. */
-  #pace = new Bucket(200, 400);
-  /** Messages dropped in a row by #pace (see CUT_OFF). */
-  #dropped = 0;
+  /** The pace of the data channel's messages (flood.js). */
+  #inbox = new Inbox();
+  /** The exchange behind the words (verify.js). */
+  #verification;
+  /** Whether this peer can take part in it (a seed client has no data channel). */
+  #verifiable;
   /** Incoming signals, handled one at a time and in order. */
   #queue = Promise.resolve();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -81,9 +83,13 @@ export class Peer extends Emitter {
    * @param {number} [o.offerWaitMs]  a waiting side offers itself after this long
    * @param {Primed | null} [o.primed]  an initiator's connection made ahead (see prime)
    * @param {PeerConnection | null} [o.blank]  a connection made ahead, nothing on it yet
+   * @param {boolean} [o.verifiable]  the other side takes part in verifying (false: a seed client)
    */
-  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000, primed = null, blank = null }) {
+  constructor({ id, polite, initiator, engine, config = {}, send, local, offerWaitMs = 4000, primed = null, blank = null, verifiable = true }) {
     super();
+    this.#verifiable = verifiable;
+    this.#verification = new Verification((m) => { this.sendData(m); });
+    this.#verification.on('change', ({ state }) => this.emit('sas', state));
     this.id = id;
     this.polite = polite;
     this.#send = send;
@@ -156,7 +162,10 @@ export class Peer extends Emitter {
     this.#claimed = true;
     this.#slots = { ...primed.slots };
     this.#bind(primed.channel);
-    if (primed.channel.readyState === 'open') this.emit('channel', true);
+    if (primed.channel.readyState === 'open') {
+      this.emit('channel', true);
+      this.#verification.opened();
+    }
     const offer = this.pc.localDescription;
     if (offer) {
       this.#send('offer', { type: offer.type, sdp: offer.sdp });
@@ -259,6 +268,7 @@ export class Peer extends Emitter {
     this.#closed = true;
     clearTimeout(this.#offerTimer);
     clearTimeout(this.#restartTimer);
+    this.#verification.close();
     this.#channel?.close();
     this.pc.close();
     this.emit('state', 'closed');
@@ -369,15 +379,10 @@ export class Peer extends Emitter {
     }
   }
 
-  /** Once an offer and its answer are both applied, derive the words from their fingerprints. */
+  /** Once an offer and its answer are both applied, verify the fingerprints they carry (a new pair: a new round). */
   #updateSas() {
-    if (this.pc.signalingState !== 'stable') return;
-    const local = this.pc.localDescription?.sdp;
-    const remote = this.pc.remoteDescription?.sdp;
-    const sas = local && remote ? shortAuthString(local, remote) : '';
-    if (sas === this.sas) return;
-    this.sas = sas;
-    this.emit('sas', sas);
+    if (this.pc.signalingState !== 'stable' || !this.#verifiable) return;
+    this.#verification.describe(fingerprintsOf(this.pc.localDescription?.sdp ?? ''), fingerprintsOf(this.pc.remoteDescription?.sdp ?? ''));
   }
 
   /** A failed ICE connection restarts ICE; a long "disconnected" does too. */
@@ -397,26 +402,29 @@ export class Peer extends Emitter {
   /** @param {RTCDataChannel} channel */
   #bind(channel) {
     this.#channel = channel;
-    channel.addEventListener('open', () => this.emit('channel', true));
+    channel.addEventListener('open', () => {
+      this.emit('channel', true);
+      if (this.#channel === channel) this.#verification.opened();
+    });
     channel.addEventListener('close', () => { if (this.#channel === channel) this.emit('channel', false); });
     channel.addEventListener('message', (e) => {
+      const text = String(/** @type {MessageEvent} */ (e).data);
       // A flood is dropped before it costs a parse (flood.js says why); one
       // that goes on is cut off at the source: the channel is closed, so the
       // rest never reaches this page (app messages then go through the
       // host, which has its own limit).
-      if (!this.#pace.take()) {
-        this.#dropped += 1;
-        if (this.#dropped === CUT_OFF && this.#channel === channel) {
-          channel.close();
-          this.emit('problem', `sent over ${CUT_OFF} messages faster than any client; its data channel was closed`);
+      const take = this.#inbox.take(text);
+      if (take === 'cut-off' && this.#channel === channel) {
+        channel.close();
+        this.emit('problem', `sent over ${CUT_OFF} messages faster than any client; its data channel was closed`);
+      } else if (take === 'sas') {
+        if (this.#verifiable) this.#verification.receive(text);
+      } else if (take === 'app') {
+        try {
+          this.emit('data', JSON.parse(text));
+        } catch {
+          // not ours; ignore
         }
-        return;
-      }
-      this.#dropped = 0;
-      try {
-        this.emit('data', JSON.parse(String(/** @type {MessageEvent} */ (e).data)));
-      } catch {
-        // not ours; ignore
       }
     });
   }

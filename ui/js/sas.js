@@ -1,25 +1,34 @@
 // The short authentication string (SAS) of a peer connection: four words
 // derived from the two DTLS certificate fingerprints in the offer and the
-// answer. Both people read theirs aloud; if someone in the middle (a
-// hostile host, or anyone on the LAN rewriting signaling) swapped a
-// fingerprint to put its own DTLS endpoint between them, the two sides hash
-// different fingerprints and see different words.
+// answer and from a random nonce each side committed to before it saw the
+// other's (the exchange is verify.js's). Both people read theirs aloud; if
+// someone in the middle (a hostile host, or anyone on the LAN rewriting
+// signaling) put its own DTLS endpoint between them, each side hashes a
+// different pair and sees different words. Words from fingerprints alone
+// (lancall-sas-v1) could be ground: the one in the middle could try
+// certificates until 32 bits matched. A nonce it must commit to before it
+// learns the other's leaves it one guess in 2^32 per call.
 //
 // The derivation (docs/protocol.md, "Verifying a call"):
-//   F(sdp)  = every `a=fingerprint:<alg> <hex>` line of the SDP, session or
-//             media level, as "<alg lower-case> <HEX UPPER-CASE>", without
-//             repeats, sorted, joined with ","
-//   input   = UTF-8 of "lancall-sas-v1\n" + min(F(local), F(remote)) + "\n"
-//             + max(F(local), F(remote))   (sorted, so both sides agree)
-//   digest  = SHA-256(input)
-//   words   = WORDS[digest[0]], WORDS[digest[1]], WORDS[digest[2]], WORDS[digest[3]]
+//   F(sdp)    = every `a=fingerprint:<alg> <hex>` line of the SDP, session or
+//               media level, as "<alg lower-case> <HEX UPPER-CASE>", without
+//               repeats, sorted, joined with ","
+//   commit    = SHA-256(UTF-8 "lancall-sas-v2-commit\n" || nonce (32 bytes)
+//               || UTF-8 F(own)), in lower-case hex
+//   side      = F + "\n" + nonce in lower-case hex, for each side
+//   words     = the first four bytes of SHA-256(UTF-8 "lancall-sas-v2\n"
+//               + first side + "\n" + second side), as WORDS (sides sorted
+//               by their UTF-8 bytes, so both ends agree)
+//   round     = the first 8 bytes of SHA-256(UTF-8 "lancall-sas-v2-round\n"
+//               + first F + "\n" + second F) in hex: names the exchange of
+//               one pair of fingerprints (one DTLS session)
 //
 // SHA-256 is computed here rather than with crypto.subtle, which browsers
 // only give secure origins: a guest on plain http must see the words too.
 // No DOM, no network: pure functions.
 
 /** Version tag: a change to the derivation changes it, so old and new never seem to agree. */
-export const SAS_TAG = 'lancall-sas-v1';
+export const SAS_TAG = 'lancall-sas-v2';
 
 /** How many words are shown: 32 bits. */
 export const SAS_LENGTH = 4;
@@ -65,18 +74,70 @@ export function fingerprintsOf(sdp) {
   return [...found].sort().join(',');
 }
 
+/** How many bytes of randomness each side commits to. */
+export const NONCE_BYTES = 32;
+
+const utf8 = new TextEncoder();
+
+/** @param {Uint8Array} bytes */
+export function toHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** @param {string} hex  an even number of hex digits */
+export function fromHex(hex) {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+/** A fresh nonce (crypto.getRandomValues exists on plain http too). */
+export function makeNonce() {
+  return crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+}
+
 /**
- * The words both sides of a connection should see; '' until both
- * descriptions carry a fingerprint.
- * @param {string} localSdp
- * @param {string} remoteSdp
+ * Byte order of two strings' UTF-8, as the derivation sorts.
+ * @param {string} a @param {string} b
  */
-export function shortAuthString(localSdp, remoteSdp) {
-  const local = fingerprintsOf(localSdp);
-  const remote = fingerprintsOf(remoteSdp);
-  if (!local || !remote) return '';
-  const [first, second] = [local, remote].sort();
-  const digest = sha256(new TextEncoder().encode(`${SAS_TAG}\n${first}\n${second}`));
+function byBytes(a, b) {
+  const [x, y] = [utf8.encode(a), utf8.encode(b)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/**
+ * A side's commitment to its nonce and its own fingerprint string, in hex.
+ * @param {Uint8Array} nonce
+ * @param {string} fingerprints  F(own description)
+ */
+export function commitment(nonce, fingerprints) {
+  const tag = utf8.encode(`${SAS_TAG}-commit\n`);
+  const fp = utf8.encode(fingerprints);
+  const input = new Uint8Array(tag.length + nonce.length + fp.length);
+  input.set(tag);
+  input.set(nonce, tag.length);
+  input.set(fp, tag.length + nonce.length);
+  return toHex(sha256(input));
+}
+
+/**
+ * The name of the exchange for one pair of fingerprint strings, the same
+ * on both ends: 16 hex digits.
+ * @param {string} local @param {string} remote
+ */
+export function roundOf(local, remote) {
+  const [first, second] = [local, remote].sort(byBytes);
+  return toHex(sha256(utf8.encode(`${SAS_TAG}-round\n${first}\n${second}`)).slice(0, 8));
+}
+
+/**
+ * The words both sides of a connection should see, from each side's
+ * fingerprint string and nonce.
+ * @param {{ fingerprints: string, nonce: Uint8Array }} local
+ * @param {{ fingerprints: string, nonce: Uint8Array }} remote
+ */
+export function shortAuthString(local, remote) {
+  const [first, second] = [local, remote].map((s) => `${s.fingerprints}\n${toHex(s.nonce)}`).sort(byBytes);
+  const digest = sha256(utf8.encode(`${SAS_TAG}\n${first}\n${second}`));
   return Array.from(digest.slice(0, SAS_LENGTH), (b) => WORDS[b]).join(' ');
 }
 

@@ -16,7 +16,8 @@ import { prime } from '../prime.js';
  *
  * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
  * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
- *   stream: MediaStream | null, chat: boolean, sas: string, screen: MediaStream | null }} PeerView
+ *   stream: MediaStream | null, chat: boolean, sas: string, sasState: import('../verify.js').SasState,
+ *   screen: MediaStream | null }} PeerView
  */
 
 /**
@@ -137,6 +138,8 @@ export class Mesh extends Emitter {
       send: (kind, value) => this.#sendSignal(e, kind, value),
       primed,
       blank,
+      // A seed client has no data channel to verify over.
+      verifiable: !this.#o.seed(id),
     });
     const p = e.peer;
     // Events of a connection we already dropped must not bring its tile back.
@@ -297,7 +300,7 @@ export class Mesh extends Emitter {
       : s === 'connected' ? 'connected' : 'connecting';
     const stream = e.peer.remoteStream.getTracks().length ? e.peer.remoteStream : null;
     const screen = e.sharing && e.peer.remoteScreen.getVideoTracks().length ? e.peer.remoteScreen : null;
-    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas, screen };
+    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas, sasState: e.peer.sasState, screen };
   }
 
   /**

@@ -407,6 +407,12 @@ export class NativePeerConnection extends EventTarget {
           // The other side opened it: like RTCPeerConnection's 'datachannel'.
           this.#channel = new NativeDataChannel('lancall', (text) => { this.#call('native_send', { text }).catch(() => {}); });
           this.dispatchEvent(event('datachannel', { channel: this.#channel }));
+        } else if (m.open && this.#channel?.readyState === 'open') {
+          // Opened again while open: a rebuilt webrtcbin's new association
+          // (the old one closed without a word). Say so, as a browser's new
+          // channel would: what was sent in between is lost (verify.js says
+          // its messages again).
+          this.#channel.setState(false);
         }
         this.#channel?.setState(Boolean(m.open));
         break;

@@ -111,7 +111,7 @@ export class Grid {
       this.root.insertBefore(tile.el, this.waiting.isConnected ? this.waiting : null);
       if (this.#sinkId) tile.setSink(this.#sinkId);
     }
-    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas, removable: this.removal?.can(p.id) ?? false });
+    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas, sasState: p.sasState, removable: this.removal?.can(p.id) ?? false });
     this.#setScreen(p.id, p.screen, p.name);
     this.#reflow();
   }

@@ -10,7 +10,8 @@ import { removeButton } from './knocks.js';
  *   a view uses: which tracks it shows as a canvas
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../stats.js').StatsSummary} StatsSummary
- * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string, removable?: boolean }} TileState
+ * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string,
+ *   sasState?: import('../verify.js').SasState, removable?: boolean }} TileState
  *   removable: we host the call and may remove this person
  */
 
@@ -179,9 +180,17 @@ export class Tile {
     ];
     const dl = h('dl');
     for (const [k, v] of rows) dl.append(h('dt', { text: k }), h('dd', { text: v }));
-    // The words both people compare aloud (sas.js), from the DTLS fingerprints.
+    // The words both people compare aloud (sas.js), once the exchange that
+    // makes them (verify.js) is through; a failed one is a warning, never words.
+    const sas = this.state.sasState ?? 'none';
+    const failed = sas === 'failed';
     dl.append(h('dt', { text: t('stats.sas'), title: t('stats.sasHint') }),
-      h('dd', { class: 'sas', text: this.state.sas || dash, title: t('stats.sasHint') }));
+      h('dd', {
+        class: failed ? 'sas sas-failed' : 'sas',
+        role: failed ? 'alert' : undefined,
+        text: sas === 'verified' ? this.state.sas || dash : sas === 'verifying' ? t('stats.sasVerifying') : failed ? t('stats.sasFailed') : dash,
+        title: failed ? t('stats.sasFailedHint') : t('stats.sasHint'),
+      }));
     this.panel.replaceChildren(dl);
   }
 }
