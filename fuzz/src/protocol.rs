@@ -8,7 +8,7 @@
 //! and parses back into the same relay.
 
 use lancall::signal::protocol::{
-    self, validate_room_id, validate_user_id, ClientMessage, Join, ProtocolError, Relay, ServerMessage,
+    self, validate_room_id, validate_user_id, ClientMessage, HostCommand, Join, ProtocolError, Relay, ServerMessage,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -46,7 +46,18 @@ pub fn check_text(text: &str, max_id_chars: usize) {
         Ok(ClientMessage::Exit) => {}
         Ok(ClientMessage::Join(join)) => check_join(&join, max_id_chars),
         Ok(ClientMessage::Relay(relay)) => check_relay(&relay, max_id_chars),
+        Ok(ClientMessage::Host(command)) => check_host(text, &command),
     }
+}
+
+/// A host command names a peer only by an id the server could have made,
+/// and came as the event it says.
+fn check_host(text: &str, command: &HostCommand) {
+    if let HostCommand::Admit(id) | HostCommand::Deny(id) | HostCommand::Remove(id) = command {
+        assert!(id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()), "peer id {id:?}");
+    }
+    let envelope: serde_json::Value = serde_json::from_str(text).expect("a command is JSON");
+    assert_eq!(envelope["event"], command.event(), "{text}");
 }
 
 fn check_refusal(text: &str, e: &ProtocolError) {

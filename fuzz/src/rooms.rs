@@ -2,8 +2,10 @@
 //! sequence of client actions decoded from the input — joins (with resume
 //! tokens of their own, of other peers, or made up), relays built as text
 //! and decoded by `protocol::parse`, raw text frames decoded the same way,
-//! exits, drops, expiring grace timers, and handles superseded by a resume —
-//! the way `connection.rs` drives it, against a plain model.
+//! exits, drops, expiring grace timers, handles superseded by a resume, and
+//! host commands (`lock`, `remove`, and `admit`/`deny` with nobody waiting)
+//! from hosts and guests alike — the way `connection.rs` drives it, against
+//! a plain model.
 //!
 //! After every step: membership (and its order) agrees with the model;
 //! `/healthz`'s counts agree; every peer received exactly the frames the
@@ -14,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use lancall::signal::protocol::{self, ClientMessage, Join, LeaveReason, Relay};
+use lancall::signal::protocol::{self, ClientMessage, HostCommand, Join, LeaveReason, Relay};
 use lancall::signal::room::{Attached, Kick, Mailbox, Registry};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -39,11 +41,12 @@ const KINDS: [&str; 4] = ["offer_sdp", "answer_sdp", "candidate", "message"];
 /// A frame the model says a peer receives.
 #[derive(Debug)]
 enum Expect {
-    Welcome { peer: String, resumed: bool, members: Vec<String> },
+    Welcome { peer: String, resumed: bool, members: Vec<String>, host: bool },
     Join { peer: String, count: usize },
     ExitRoom { peer: String, count: usize, reason: &'static str },
     Reconnecting { peer: String },
     Resumed { peer: String },
+    Locked { locked: bool, by: String },
     Relay { event: &'static str, from: String, value: String, to: Option<String> },
 }
 
@@ -51,6 +54,8 @@ struct Peer {
     client: usize,
     room: String,
     resumable: bool,
+    /// Made its room: a host.
+    host: bool,
     generation: u64,
     attached: bool,
     /// Learned from its first `welcome`.
@@ -62,6 +67,9 @@ struct Peer {
 struct Room {
     passcode: Option<String>,
     members: Vec<String>,
+    locked: bool,
+    /// Resume tokens of removed members: refused while the room lasts.
+    removed: Vec<String>,
 }
 
 #[derive(Default)]
@@ -114,7 +122,7 @@ impl World {
 
     fn act(&mut self, input: &mut Input) {
         let client = input.below(CLIENTS);
-        match input.below(8) {
+        match input.below(9) {
             0 | 1 => {
                 let join = self.made_join(client, input);
                 self.join(client, &join);
@@ -129,7 +137,11 @@ impl World {
             }
             5 => self.drop_connection(client, input.below(3)),
             6 => self.fire_timer(input),
-            _ => self.stale_act(client, input.below(3)),
+            7 => self.stale_act(client, input.below(3)),
+            _ => {
+                let text = self.made_command(input);
+                self.on_text(client, &text);
+            }
         }
     }
 
@@ -147,6 +159,8 @@ impl World {
             version: VERSIONS[input.below(VERSIONS.len())],
             passcode: PASSCODES[input.below(PASSCODES.len())].map(str::to_owned),
             resume,
+            host_key: None,
+            waiting_room: None,
         }
     }
 
@@ -176,6 +190,24 @@ impl World {
         json!({"event": KINDS[input.below(KINDS.len())], "data": data}).to_string()
     }
 
+    /// A host command as text, naming a peer of any room, gone or made up.
+    fn made_command(&self, input: &mut Input) -> String {
+        let mut ids: Vec<&String> = self.peers.keys().collect();
+        ids.sort();
+        let peer = match ids.len() {
+            0 => format!("{:016x}", input.byte()),
+            n => ids[input.below(n)].clone(),
+        };
+        let (event, data) = match input.below(5) {
+            0 => ("admit", json!({"peer_id": peer})),
+            1 => ("admit", json!({"all": true})),
+            2 => ("deny", json!({"peer_id": peer})),
+            3 => ("remove", json!({"peer_id": peer})),
+            _ => ("lock", json!({"locked": input.below(2) == 0})),
+        };
+        json!({"event": event, "data": data}).to_string()
+    }
+
     /// A text frame, decoded and acted on as the connection's reader does.
     fn on_text(&mut self, client: usize, text: &str) {
         match protocol::parse(text, MAX_ID_CHARS) {
@@ -183,12 +215,63 @@ impl World {
             Ok(ClientMessage::Exit) => self.exit(client),
             Ok(ClientMessage::Join(join)) => self.join(client, &join),
             Ok(ClientMessage::Relay(relay)) => self.relay(client, &relay),
+            Ok(ClientMessage::Host(command)) => self.command(client, &command),
+        }
+    }
+
+    /// A host command: only a host's is carried out. Nobody ever waits in
+    /// these rooms (none has a waiting room), so `admit` and `deny` name
+    /// nobody.
+    fn command(&mut self, client: usize, command: &HostCommand) {
+        let Some(at) = &self.clients[client].at else { return }; // `not_host`, from the connection
+        let result = self.registry.command(at, command).map_err(|e| e.code());
+        let (by, room) = (at.peer_id.clone(), at.room_id.clone());
+        if !self.peers[&by].host {
+            return assert_eq!(result, Err("not_host"), "a guest's {command:?}");
+        }
+        match command {
+            HostCommand::Admit(_) | HostCommand::Deny(_) => assert_eq!(result, Err("unknown_peer")),
+            HostCommand::AdmitAll => assert_eq!(result, Ok(())),
+            HostCommand::Lock(locked) => {
+                assert_eq!(result, Ok(()));
+                let locked = *locked;
+                self.rooms.get_mut(&room).unwrap().locked = locked;
+                for id in self.rooms[&room].members.clone() {
+                    self.peers.get_mut(&id).unwrap().expect.push(Expect::Locked { locked, by: by.clone() });
+                }
+            }
+            HostCommand::Remove(target) => {
+                if !self.rooms[&room].members.contains(target) {
+                    return assert_eq!(result, Err("unknown_peer"));
+                }
+                if self.peers[target].host {
+                    return assert_eq!(result, Err("not_allowed"), "a host can't be removed");
+                }
+                assert_eq!(result, Ok(()));
+                let p = &self.peers[target];
+                if let Some(token) = p.token.clone() {
+                    self.rooms.get_mut(&room).unwrap().removed.push(token);
+                }
+                let holder = p.client;
+                let cut = self.clients[holder].at.take_if(|at| at.peer_id == *target);
+                if let Some(cut) = cut {
+                    assert_eq!(*cut.kicked.borrow(), Some(Kick::Removed), "a removed peer's socket is cut");
+                }
+                self.remove(target, "removed");
+            }
         }
     }
 
     fn join(&mut self, client: usize, join: &Join) {
         if self.clients[client].at.is_some() {
             return; // the connection answers `already_joined` itself
+        }
+        let removed = join.resume.as_ref().is_some_and(|t| {
+            self.rooms.get(&join.room_id).is_some_and(|r| r.removed.contains(t))
+        });
+        if removed {
+            let got = self.registry.join(join).map(|_| ()).map_err(|e| e.code());
+            return assert_eq!(got, Err("removed"), "a removed member's token is dead");
         }
         let resumes = join
             .resume
@@ -223,10 +306,12 @@ impl World {
         }
         self.clients[client].token = self.peers[peer].token.clone();
         let members = self.others(&room, peer);
+        let host = self.peers[peer].host;
         self.peers.get_mut(peer).unwrap().expect.push(Expect::Welcome {
             peer: peer.to_owned(),
             resumed: true,
             members,
+            host,
         });
         self.clients[client].at = Some(at);
     }
@@ -236,6 +321,7 @@ impl World {
         let refusal = self.rooms.get(room).and_then(|r| match (&r.passcode, &join.passcode) {
             (Some(_), None) => Some("passcode_required"),
             (Some(want), Some(got)) if want != got => Some("wrong_passcode"),
+            _ if r.locked => Some("room_locked"),
             _ if r.members.len() >= MAX_ROOM => Some("room_full"),
             _ => None,
         });
@@ -248,9 +334,12 @@ impl World {
         let peer = at.peer_id.clone();
         assert!(!at.resumed && at.generation == 0 && at.room_id == *room);
         assert!(!self.peers.contains_key(&peer), "peer ids are unique");
+        let host = !self.rooms.contains_key(room);
         let r = self.rooms.entry(room.clone()).or_insert_with(|| Room {
             passcode: join.passcode.clone().filter(|p| !p.is_empty()),
             members: Vec::new(),
+            locked: false,
+            removed: Vec::new(),
         });
         r.members.push(peer.clone());
         let count = r.members.len();
@@ -261,11 +350,12 @@ impl World {
                 client,
                 room: room.clone(),
                 resumable: join.version.is_some_and(|v| v >= 1),
+                host,
                 generation: 0,
                 attached: true,
                 token: None,
                 mailbox: at.mailbox.clone(),
-                expect: vec![Expect::Welcome { peer: peer.clone(), resumed: false, members }],
+                expect: vec![Expect::Welcome { peer: peer.clone(), resumed: false, members, host }],
             },
         );
         self.tell_others(room, &peer, || Expect::Join { peer: peer.clone(), count });
@@ -473,9 +563,10 @@ fn compare(peer: &str, frames: &[String], expect: &[Expect], token: Option<&str>
         let field = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
         let count = |n: &usize| data["count"].as_u64() == Some(*n as u64);
         match want {
-            Expect::Welcome { peer: id, resumed, members } => {
+            Expect::Welcome { peer: id, resumed, members, host } => {
                 assert_eq!(frame.event, "welcome", "{text}");
                 assert!(field("peer_id") == *id && data["resumed"] == *resumed, "{text}");
+                assert!(data["host"] == *host && data["waiting_room"] == false, "{text}");
                 let got: Vec<String> = data["members"]
                     .as_array()
                     .expect("members")
@@ -502,6 +593,9 @@ fn compare(peer: &str, frames: &[String], expect: &[Expect], token: Option<&str>
                 assert!(frame.event == "peer_reconnecting" && field("peer_id") == *id, "{text}")
             }
             Expect::Resumed { peer: id } => assert!(frame.event == "peer_resumed" && field("peer_id") == *id, "{text}"),
+            Expect::Locked { locked, by } => {
+                assert!(frame.event == "locked" && data["locked"] == *locked && field("by") == *by, "{text}")
+            }
             Expect::Relay { .. } => unreachable!(),
         }
     }

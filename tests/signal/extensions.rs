@@ -23,7 +23,9 @@ async fn welcome_and_member_list() {
 
     let (_b, wb) = server.joined("bob", "room").await;
     assert_eq!(wb["count"], 2);
-    assert_eq!(wb["members"], json!([{"peer_id": wa["peer_id"], "user_id": "alice", "version": 1}]));
+    // Alice made the room: she is its host (stamped by the server).
+    assert_eq!((&wa["host"], &wb["host"]), (&json!(true), &json!(false)));
+    assert_eq!(wb["members"], json!([{"peer_id": wa["peer_id"], "user_id": "alice", "version": 1, "host": true}]));
     let notice = a.expect("join").await;
     assert_eq!(notice["peer_id"], wb["peer_id"]);
     assert_eq!(notice["user_id"], "bob");
@@ -32,7 +34,7 @@ async fn welcome_and_member_list() {
     let mut seed = server.client().await;
     let ws = seed.join_seed("carol", "room").await;
     assert_eq!(a.expect("join").await.get("version"), None);
-    assert_eq!(ws["members"][1], json!({"peer_id": wb["peer_id"], "user_id": "bob", "version": 1}));
+    assert_eq!(ws["members"][1], json!({"peer_id": wb["peer_id"], "user_id": "bob", "version": 1, "host": false}));
 }
 
 /// `from` is stamped by the server; a `from` the client sends is ignored.
@@ -216,8 +218,9 @@ async fn room_names_from_the_server() {
         lancall::signal::protocol::validate_room_id(&room, 64).expect("a valid room id");
         names.insert(room);
     }
-    // 20 draws from about 13,000 names: all the same would mean one name.
-    assert!(names.len() > 1, "{names:?}");
+    // 20 draws from 52 bits of names (signal::room_name): a repeat would
+    // mean a broken generator.
+    assert_eq!(names.len(), 20, "{names:?}");
 }
 
 async fn http_get(server: &TestServer, path: &str) -> (u16, String) {

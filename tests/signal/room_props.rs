@@ -110,6 +110,8 @@ struct Peer {
     user: String,
     room: String,
     version: Option<u32>,
+    /// Made the room: a host.
+    host: bool,
     generation: u64,
     attached: bool,
     /// From its first `welcome`.
@@ -206,6 +208,9 @@ impl World {
             "viewer": self.user(members.last()),
             "max_room_size": MAX_ROOM,
             "members": others,
+            "host": p.host,
+            "waiting_room": false,
+            "locked": false,
         }});
         Frame { json, raw_value: None, learns_token: !resumed }
     }
@@ -346,6 +351,8 @@ impl World {
             version,
             passcode: passcode.map(str::to_owned),
             resume: token,
+            host_key: None,
+            waiting_room: None,
         };
         let refusal = self.rooms.get(room).and_then(|r| match (&r.passcode, passcode) {
             (Some(_), None) => Some("passcode_required"),
@@ -372,6 +379,7 @@ impl World {
         if let Slot::Detached(old) = std::mem::replace(&mut self.clients[client].slot, Slot::Idle) {
             self.orphans.push(old);
         }
+        let created = !self.rooms.contains_key(room);
         let r = self.rooms.entry(room.to_owned()).or_insert_with(|| Room {
             passcode: passcode.filter(|p| !p.is_empty()).map(str::to_owned),
             members: Vec::new(),
@@ -384,6 +392,7 @@ impl World {
                 user: user.clone(),
                 room: room.to_owned(),
                 version,
+                host: created,
                 generation: 0,
                 attached: true,
                 token: None,
@@ -400,6 +409,7 @@ impl World {
             "viewer": user,
             "peer_id": peer,
             "user_id": user,
+            "host": created,
         }});
         if let Some(v) = version {
             notice["data"]["version"] = json!(v);
@@ -435,6 +445,8 @@ impl World {
             version: Some(1),
             passcode: passcode.map(str::to_owned),
             resume: Some(token),
+            host_key: None,
+            waiting_room: None,
         };
         let at = self.registry.join(&join).expect("a resume within the grace period is admitted");
         let p = self.peers.get_mut(&peer).unwrap();
@@ -555,7 +567,7 @@ struct RelayData<'a> {
 
 /// A member as `welcome` and `members()` show it.
 fn member(id: &str, p: &Peer) -> Value {
-    let mut m = json!({"peer_id": id, "user_id": p.user});
+    let mut m = json!({"peer_id": id, "user_id": p.user, "host": p.host});
     if let Some(v) = p.version {
         m["version"] = json!(v);
     }
@@ -653,6 +665,8 @@ proptest! {
                 version: Some(1),
                 passcode: None,
                 resume: None,
+                host_key: None,
+                waiting_room: None,
             };
             let at = registry.join(&join).unwrap();
             members.push(Member { at, stalled: *stalled, joined: step, cut: None, got: Vec::new() });
@@ -752,6 +766,8 @@ fn concurrent_changes_reach_every_queue_in_order() {
         version: Some(1),
         passcode: None,
         resume: None,
+        host_key: None,
+        waiting_room: None,
     };
     let hello = parse_relay(r#"{"event":"message","data":{"value":"hi"}}"#);
     // Enough rounds that an unordered registry fails nearly always on two

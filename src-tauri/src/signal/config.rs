@@ -62,6 +62,13 @@ pub struct Config {
     /// Also speak HTTPS/WSS on the same port, with this certificate (see
     /// [`super::tls`] and [`super::listener`]). `None`: plain HTTP/WS only.
     pub tls: Option<super::tls::TlsIdentity>,
+    /// Rooms get a waiting room: a newcomer who is not a host knocks and
+    /// waits for a host to admit it (see [`super::room`]'s `lobby`).
+    pub waiting_room: bool,
+    /// Whoever joins with this key is a host of the room it joins, past its
+    /// waiting room and lock. The app makes a fresh one each time it hosts
+    /// and gives it only to its own window. `None`: only creators are hosts.
+    pub host_key: Option<String>,
 }
 
 impl Default for Config {
@@ -85,6 +92,8 @@ impl Default for Config {
             shutdown_ends_calls: false,
             allowed_origins: Vec::new(),
             tls: None,
+            waiting_room: false,
+            host_key: None,
         }
     }
 }

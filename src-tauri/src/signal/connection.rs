@@ -1,7 +1,7 @@
 //! One WebSocket connection: a task that owns the socket, split into a reader
-//! (this task: parses, validates, drives the room) and a writer (drains the
-//! connection's replies and its peer's queue, pings). When either half ends,
-//! the other is stopped.
+//! (this task: parses, validates, drives the room) and a writer
+//! ([`super::writer`]: drains the connection's replies and its peer's queue,
+//! pings). When either half ends, the other is stopped.
 
 use std::future::pending;
 use std::net::IpAddr;
@@ -9,16 +9,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::stream::SplitStream;
+use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
-use tokio::time::{interval, timeout, MissedTickBehavior};
+use tokio::time::timeout;
 
-use super::protocol::{self, ClientMessage, Join, LeaveReason, ProtocolError, Relay, ServerMessage};
+use super::protocol::{self, ClientMessage, HostCommand, Join, LeaveReason, ProtocolError, Relay, ServerMessage};
 use super::ratelimit::TokenBucket;
-use super::room::{Attached, JoinError, Kick, Mailbox};
+use super::room::{Attached, JoinError, Kick, Mailbox, Rights};
 use super::config::Config;
 use super::shared::{ConnectionSlot, Shared};
+use super::writer::write_loop;
 
 /// Close codes, RFC 6455 §7.4.1.
 pub mod close {
@@ -33,14 +34,22 @@ pub mod close {
     /// The reason with 1001 when stopping ends the calls (the app hosting
     /// them quit or stopped hosting): peers should not wait for it.
     pub const CALL_ENDED: &str = "host ended the call";
+    /// The reason with 1008 when a host removed the peer: it should not
+    /// reconnect.
+    pub const REMOVED: &str = "removed by the host";
 }
+
+/// Knocks one connection may have turned away in one room before its
+/// further knocks there are refused (`denied`).
+const MAX_DENIALS: u32 = 3;
+
+/// Rooms whose denials one connection remembers; past it, new rooms are
+/// not counted (each denial takes a host's action anyway).
+const DENIAL_ROOMS: usize = 64;
 
 /// Replies to this connection itself (errors) that wait for the writer.
 /// Small: a client that makes errors faster than it reads them loses some.
 const REPLY_QUEUE: usize = 32;
-
-/// Most queued messages written before one flush.
-const WRITE_BATCH: usize = 64;
 
 /// How long the writer gets to flush a close frame before it is aborted.
 const CLOSE_FLUSH: Duration = Duration::from_secs(2);
@@ -65,6 +74,9 @@ impl End {
             End::Idle => (close::NORMAL, "idle timeout: no frames received".to_owned()),
             End::Kicked(Kick::Slow) => (close::POLICY, "too slow: outbound queue full".to_owned()),
             End::Kicked(Kick::Replaced) => (close::NORMAL, "resumed on another connection".to_owned()),
+            End::Kicked(Kick::Removed) => (close::POLICY, close::REMOVED.to_owned()),
+            // Not an end: the reader goes on (see `Reader::denied`).
+            End::Kicked(Kick::Denied) => return None,
             End::TooManyPasscodes => (close::POLICY, "too many wrong passcodes".to_owned()),
             End::Shutdown if config.shutdown_ends_calls => (close::GOING_AWAY, close::CALL_ENDED.to_owned()),
             End::Shutdown => (close::GOING_AWAY, close::SHUTTING_DOWN.to_owned()),
@@ -98,6 +110,7 @@ pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot
         kicked: None,
         ip,
         wrong_passcodes: 0,
+        denials: std::collections::HashMap::new(),
         last_rate_error: None,
     };
     let (end, writer_done) = tokio::select! {
@@ -132,7 +145,10 @@ struct Reader {
     /// The client's address, which wrong passcodes are counted against.
     ip: Option<IpAddr>,
     bucket: TokenBucket,
+    /// Wrong passcodes and wrong host keys.
     wrong_passcodes: u32,
+    /// Knocks turned away, by room.
+    denials: std::collections::HashMap<String, u32>,
     last_rate_error: Option<Instant>,
 }
 
@@ -144,7 +160,13 @@ impl Reader {
             let frame = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => return End::Shutdown,
-                kick = kicked(&mut self.kicked) => return End::Kicked(kick),
+                kick = kicked(&mut self.kicked) => match kick {
+                    Kick::Denied => {
+                        self.denied();
+                        continue;
+                    }
+                    kick => return End::Kicked(kick),
+                },
                 frame = timeout(idle, stream.next()) => frame,
             };
             let message = match frame {
@@ -195,6 +217,10 @@ impl Reader {
                 self.relay(&relay);
                 Ok(())
             }
+            Ok(ClientMessage::Host(command)) => {
+                self.host(&command);
+                Ok(())
+            }
         }
     }
 
@@ -224,9 +250,19 @@ impl Reader {
         }
         let attempts = &self.shared.attempts;
         let may_guess = self.ip.is_none_or(|ip| attempts.may_try(ip, Instant::now()));
-        match self.shared.registry.join_guarded(&join, may_guess) {
+        // A key is tested only while a passcode could be: it is one.
+        let key = join.host_key.as_deref().filter(|k| !k.is_empty() && may_guess);
+        let key_holder = key.is_some_and(|k| self.shared.config.host_key.as_deref().is_some_and(|want| same(k, want)));
+        let denials = self.denials.get(&join.room_id).copied().unwrap_or(0);
+        let rights = Rights { may_guess, key_holder, may_knock: denials < MAX_DENIALS };
+        let result = self.shared.registry.join_as(&join, rights);
+        if key.is_some() && !key_holder {
+            // Never told: the joiner is a guest. Counted like a passcode.
+            self.wrong_guess()?;
+        }
+        match result {
             Ok(at) => {
-                tracing::debug!(peer = %at.peer_id, room = %at.room_id, resumed = at.resumed, "joined");
+                tracing::debug!(peer = %at.peer_id, room = %at.room_id, resumed = at.resumed, knocked = at.knocked, host = key_holder, "joined");
                 self.mailbox.send_replace(Some(at.mailbox.clone()));
                 self.kicked = Some(at.kicked.clone());
                 self.attached = Some(at);
@@ -235,21 +271,51 @@ impl Reader {
             Err(e) => {
                 let mut message = e.to_string();
                 if let (JoinError::TooManyAttempts(_), Some(ip)) = (&e, self.ip) {
-                    let wait = attempts.wait(ip, Instant::now()).as_secs_f64().ceil();
+                    let wait = self.shared.attempts.wait(ip, Instant::now()).as_secs_f64().ceil();
                     message = format!("{message} (in {wait} s)");
                 }
                 self.reply_error(&message, e.code(), Some("join"));
                 if matches!(e, JoinError::WrongPasscode(_)) {
-                    if let Some(ip) = self.ip {
-                        self.shared.attempts.failed(ip, Instant::now());
-                    }
-                    self.wrong_passcodes += 1;
-                    if self.wrong_passcodes >= self.shared.config.passcode_attempts {
-                        return Err(End::TooManyPasscodes);
-                    }
+                    self.wrong_guess()?;
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// A wrong passcode or host key: counted against the address and this
+    /// connection, which is closed after too many.
+    fn wrong_guess(&mut self) -> Result<(), End> {
+        if let Some(ip) = self.ip {
+            self.shared.attempts.failed(ip, Instant::now());
+        }
+        self.wrong_passcodes += 1;
+        if self.wrong_passcodes >= self.shared.config.passcode_attempts {
+            return Err(End::TooManyPasscodes);
+        }
+        Ok(())
+    }
+
+    /// A host turned this connection's knock away: it is no longer waiting
+    /// (its `denied` is queued), and may join again, here only so often.
+    fn denied(&mut self) {
+        let Some(at) = self.attached.take() else { return };
+        self.kicked = None;
+        // The mailbox stays with the writer until the next join: `denied`
+        // is in it, and the peer is gone, so nothing else comes.
+        if self.denials.len() < DENIAL_ROOMS || self.denials.contains_key(&at.room_id) {
+            *self.denials.entry(at.room_id).or_default() += 1;
+        }
+    }
+
+    fn host(&mut self, command: &HostCommand) {
+        let event = command.event();
+        let Some(at) = &self.attached else {
+            self.reply_error("only a host of the room may admit, deny, remove or lock", "not_host", Some(event));
+            return;
+        };
+        if let Err(e) = self.shared.registry.command(at, command) {
+            self.reply_error(&e.to_string(), e.code(), Some(event));
         }
     }
 
@@ -282,6 +348,11 @@ impl Reader {
     /// Tell the room how this connection ended.
     fn finish(&mut self, end: End) {
         let Some(at) = self.attached.take() else { return };
+        if end == End::Kicked(Kick::Removed) {
+            // Written before the close frame (the writer empties its replies first).
+            let removed = ServerMessage::Removed { room_id: &at.room_id };
+            let _ = self.replies.try_send(removed.to_json().into());
+        }
         let registry = &self.shared.registry;
         match end {
             End::Closed | End::TooBig => {
@@ -321,79 +392,8 @@ fn is_too_big(e: axum::Error) -> bool {
     matches!(inner.downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)))
 }
 
-/// Writes everything this connection sends, in order: its own replies first,
-/// then its peer's queue; pings on a timer; a close frame when told.
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut replies: mpsc::Receiver<Utf8Bytes>,
-    mut mailbox: watch::Receiver<Option<Mailbox>>,
-    mut closing: watch::Receiver<Option<CloseFrame>>,
-    shutdown: tokio_util::sync::CancellationToken,
-    farewell: Option<CloseFrame>,
-    ping_every: Duration,
-) {
-    let mut ping = interval(ping_every);
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    ping.tick().await;
-    loop {
-        let current = mailbox.borrow_and_update().clone();
-        // Waits only while a resumed peer's old writer still holds its queue.
-        let mut queue = match current {
-            Some(m) => tokio::select! {
-                q = m.lock_owned() => Some(q),
-                _ = shutdown.cancelled() => None,
-            },
-            None => None,
-        };
-        loop {
-            let message = tokio::select! {
-                biased;
-                _ = closing.changed() => {
-                    let frame = closing.borrow().clone();
-                    if let Some(frame) = frame {
-                        let _ = sink.send(Message::Close(Some(frame))).await;
-                    }
-                    return;
-                }
-                _ = shutdown.cancelled() => {
-                    let _ = sink.send(Message::Close(farewell)).await;
-                    return;
-                }
-                Some(text) = replies.recv() => Message::Text(text),
-                changed = mailbox.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    break;
-                }
-                Some(text) = recv_queue(&mut queue) => Message::Text(text),
-                _ = ping.tick() => Message::Ping(Default::default()),
-            };
-            // Under load several messages wait: write them in one go, one
-            // flush (one syscall) for the batch instead of one each.
-            if sink.feed(message).await.is_err() {
-                return;
-            }
-            if let Some(q) = queue.as_mut() {
-                for _ in 1..WRITE_BATCH {
-                    let Ok(text) = q.try_recv() else { break };
-                    if sink.feed(Message::Text(text)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            if sink.flush().await.is_err() {
-                return;
-            }
-        }
-    }
-}
-
-async fn recv_queue(
-    queue: &mut Option<tokio::sync::OwnedMutexGuard<mpsc::Receiver<Utf8Bytes>>>,
-) -> Option<Utf8Bytes> {
-    match queue {
-        Some(q) => q.recv().await,
-        None => pending().await,
-    }
+/// Whether two keys are equal, in a time that does not depend on where they
+/// first differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

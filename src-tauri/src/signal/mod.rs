@@ -21,6 +21,7 @@ pub mod room_name;
 pub mod server;
 pub mod shared;
 pub mod tls;
+mod writer;
 
 pub use config::{Config, DEFAULT_PORT};
 pub use server::{run, serve};

@@ -33,7 +33,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(config: Config) -> Arc<Self> {
         Arc::new(Shared {
-            registry: Registry::new(config.max_room_size, config.outbound_queue),
+            registry: Registry::new(config.max_room_size, config.outbound_queue).with_waiting_room(config.waiting_room),
             origins: OriginPolicy::new(&config.allowed_origins),
             attempts: PasscodeAttempts::new(config.passcode_attempts_per_ip, config.passcode_refill),
             shutdown: CancellationToken::new(),

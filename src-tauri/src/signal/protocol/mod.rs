@@ -7,12 +7,14 @@
 //! ignores what it does not know keeps working. `docs/protocol.md` is the
 //! reference.
 
+mod host;
 mod outgoing;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-pub use outgoing::{relay_json, LeaveReason, MemberInfo, Relayed, ServerMessage};
+pub use host::HostCommand;
+pub use outgoing::{relay_json, KnockEndReason, LeaveReason, MemberInfo, Relayed, ServerMessage};
 
 /// Protocol version this server speaks; sent in `welcome` and `/healthz`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -22,6 +24,8 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub enum ClientMessage {
     Join(Join),
     Relay(Relay),
+    /// `admit`, `deny`, `remove` or `lock`: only a host's are carried out.
+    Host(HostCommand),
     Exit,
     /// The seed page answers text pings with the JSON string "pong".
     Pong,
@@ -48,6 +52,17 @@ pub struct Join {
     #[serde(default)]
     #[cfg_attr(test, ts(optional))]
     pub resume: Option<String>,
+    /// The server's host key: its holder joins as a host, past the waiting
+    /// room and the lock. A wrong one counts as a wrong passcode and is
+    /// otherwise ignored (the joiner is a guest).
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub host_key: Option<String>,
+    /// `true` from the joiner that creates the room: give it a waiting room
+    /// even on a server that does not by default. Ignored otherwise.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub waiting_room: Option<bool>,
 }
 
 /// What kind of relayed message: the seed's three plus `message` for app data.
@@ -124,7 +139,7 @@ pub enum ProtocolError {
     BadRoomId { max: usize },
     #[error("user id must be 1 to {max} characters with no control characters")]
     BadUserId { max: usize },
-    #[error("peer id \"to\" must be a peer id from this server")]
+    #[error("a peer id must be one this server handed out (16 hex digits)")]
     BadPeerId,
 }
 
@@ -165,6 +180,9 @@ pub fn parse(text: &str, max_id_chars: usize) -> Result<ClientMessage, ProtocolE
         event: event.to_owned(),
         detail: detail(&e),
     };
+    if let Some(command) = host::parse(event, data) {
+        return command.map(ClientMessage::Host);
+    }
     let kind = match event {
         "join" => {
             let join: Join = serde_json::from_str(data()?.get()).map_err(bad)?;
@@ -262,6 +280,10 @@ enum ClientEvent {
     Candidate(RelayData),
     Message(RelayData),
     Exit,
+    Admit(host::AdmitData),
+    Deny(host::PeerData),
+    Remove(host::PeerData),
+    Lock(host::LockData),
 }
 
 #[cfg(test)]
@@ -276,9 +298,13 @@ mod tests {
         )
         .add::<Join>()
         .add::<RelayData>()
+        .add::<host::AdmitData>()
+        .add::<host::PeerData>()
+        .add::<host::LockData>()
         .add::<ClientEvent>()
         .add::<MemberInfo>()
         .add::<LeaveReason>()
+        .add::<KnockEndReason>()
         .add::<Relayed>()
         .add::<ServerMessage>()
         .raw(
@@ -288,6 +314,10 @@ export type Welcome = ServerData<"welcome">;
 export type JoinNotice = ServerData<"join">;
 export type ExitNotice = ServerData<"exit_room">;
 export type ServerError = ServerData<"error">;
+export type WaitingNotice = ServerData<"waiting">;
+export type KnockNotice = ServerData<"knock">;
+export type KnockEndNotice = ServerData<"knock_end">;
+export type LockedNotice = ServerData<"locked">;
 /** A relayed message as the page receives it. */
 export type RelayEvent = { event: "offer_sdp" | "answer_sdp" | "candidate" | "message", data: Relayed };"#,
         )
@@ -310,6 +340,34 @@ export type RelayEvent = { event: "offer_sdp" | "answer_sdp" | "candidate" | "me
             assert!(matches!(parse(&text, 64), Ok(ClientMessage::Relay(r)) if r.kind == kind), "{event}");
         }
         assert!(matches!(parse(r#"{"event":"exit"}"#, 64), Ok(ClientMessage::Exit)));
+        let id = "0123456789abcdef";
+        for (text, want) in [
+            (format!(r#"{{"event":"admit","data":{{"peer_id":"{id}"}}}}"#), HostCommand::Admit(id.into())),
+            (r#"{"event":"admit","data":{"all":true}}"#.to_owned(), HostCommand::AdmitAll),
+            (format!(r#"{{"event":"deny","data":{{"peer_id":"{id}"}}}}"#), HostCommand::Deny(id.into())),
+            (format!(r#"{{"event":"remove","data":{{"peer_id":"{id}"}}}}"#), HostCommand::Remove(id.into())),
+            (r#"{"event":"lock","data":{"locked":false}}"#.to_owned(), HostCommand::Lock(false)),
+        ] {
+            assert!(matches!(parse(&text, 64), Ok(ClientMessage::Host(c)) if c == want), "{text}");
+        }
+        let join = r#"{"event":"join","data":{"user_id":"a","room_id":"r","host_key":"k","waiting_room":true}}"#;
+        assert!(matches!(parse(join, 64),
+            Ok(ClientMessage::Join(j)) if j.host_key.as_deref() == Some("k") && j.waiting_room == Some(true)));
+    }
+
+    /// A host command of the wrong shape is refused with a code, never
+    /// carried out with a guess.
+    #[test]
+    fn bad_host_commands() {
+        let code = |t: &str| parse(t, 64).unwrap_err().code();
+        assert_eq!(code(r#"{"event":"admit"}"#), "bad_message");
+        assert_eq!(code(r#"{"event":"admit","data":{}}"#), "bad_message");
+        assert_eq!(code(r#"{"event":"admit","data":{"all":false}}"#), "bad_message");
+        assert_eq!(code(r#"{"event":"admit","data":{"peer_id":"bob"}}"#), "unknown_peer");
+        assert_eq!(code(r#"{"event":"deny","data":{"peer_id":7}}"#), "bad_message");
+        assert_eq!(code(r#"{"event":"remove","data":{}}"#), "bad_message");
+        assert_eq!(code(r#"{"event":"lock","data":{"locked":"yes"}}"#), "bad_message");
+        assert_eq!(code(r#"{"event":"lock","data":[]}"#), "bad_message");
     }
 
     /// The seed page's exact join parses, with no lancall fields.

@@ -18,6 +18,8 @@ pub struct MemberInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub version: Option<u32>,
+    /// A host of the room: it may admit, deny, remove and lock.
+    pub host: bool,
 }
 
 /// Why a peer left its room; sent in `exit_room`.
@@ -35,6 +37,21 @@ pub enum LeaveReason {
     Slow,
     /// The server is shutting down.
     Shutdown,
+    /// A host removed it from the call.
+    Removed,
+}
+
+/// Why a knock ended; sent to the hosts in `knock_end`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum KnockEndReason {
+    /// A host let it in.
+    Admitted,
+    /// A host turned it away.
+    Denied,
+    /// The knocker stopped waiting: it sent `exit` or its socket closed.
+    Left,
 }
 
 /// Everything the server sends, serialized once per message and shared by
@@ -55,6 +72,12 @@ pub enum ServerMessage<'a> {
         viewer: &'a str,
         max_room_size: usize,
         members: Vec<MemberInfo>,
+        /// The joiner is a host of the room.
+        host: bool,
+        /// The room has a waiting room: newcomers knock.
+        waiting_room: bool,
+        /// The room is locked to newcomers.
+        locked: bool,
     },
     /// The seed's notice to the members already in the room.
     Join {
@@ -66,6 +89,8 @@ pub enum ServerMessage<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         version: Option<u32>,
+        /// The newcomer is a host of the room.
+        host: bool,
     },
     /// The seed's notice to the remaining members.
     ExitRoom {
@@ -81,6 +106,36 @@ pub enum ServerMessage<'a> {
     },
     PeerResumed {
         peer_id: &'a str,
+    },
+    /// To a knocker: it waits for a host to let it in; `hosts` are present.
+    Waiting {
+        room_id: &'a str,
+        peer_id: &'a str,
+        hosts: usize,
+    },
+    /// To every host: someone is waiting to come in.
+    Knock {
+        peer_id: &'a str,
+        user_id: &'a str,
+    },
+    /// To every host: a knock was answered or given up.
+    KnockEnd {
+        peer_id: &'a str,
+        reason: KnockEndReason,
+    },
+    /// To a knocker a host turned away; its socket stays open.
+    Denied {
+        room_id: &'a str,
+    },
+    /// To a member a host removed, just before its socket is closed.
+    Removed {
+        room_id: &'a str,
+    },
+    /// To every member: a host locked or unlocked the room.
+    Locked {
+        locked: bool,
+        /// The host's `peer_id`.
+        by: &'a str,
     },
     Error {
         code: &'a str,

@@ -13,18 +13,23 @@
 //! The queue belongs to the peer, not to its socket: when a socket drops and
 //! the peer resumes on a new one within the grace period, what was queued in
 //! between is delivered, and nobody saw it leave.
+//!
+//! Hosts, the waiting room and the lock are in [`lobby`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, watch};
 
+mod entry;
+mod lobby;
 mod outcome;
 
-use super::protocol::{self, Join, LeaveReason, MemberInfo, Relay, ServerMessage};
+use super::protocol::{self, Join, KnockEndReason, LeaveReason, MemberInfo, Relay, ServerMessage};
 
-pub use outcome::{Attached, JoinError, Kick, RelayError};
+pub use lobby::MAX_WAITING;
+pub use outcome::{Attached, HostError, JoinError, Kick, RelayError, Rights};
 
 /// Where a peer's messages wait for its socket's writer.
 pub type Mailbox = Arc<tokio::sync::Mutex<mpsc::Receiver<Utf8Bytes>>>;
@@ -45,6 +50,8 @@ struct State {
     max_room_size: usize,
     /// Capacity of each peer's queue.
     queue: usize,
+    /// Rooms made from now on have a waiting room.
+    waiting_room: bool,
     rooms: HashMap<String, Room>,
     peers: HashMap<String, Peer>,
     /// Resume token to peer id.
@@ -55,6 +62,14 @@ struct Room {
     passcode: Option<String>,
     /// Peer ids in the order they joined: the first is the seed's `master`.
     members: Vec<String>,
+    /// Newcomers who are not hosts knock and wait to be admitted.
+    lobby: bool,
+    /// Knockers (peers, not members) in the order they came.
+    waiting: Vec<String>,
+    /// Newcomers who are not hosts are refused.
+    locked: bool,
+    /// Resume tokens of members a host removed: dead for the room's life.
+    removed: HashSet<String>,
 }
 
 struct Peer {
@@ -67,6 +82,10 @@ struct Peer {
     version: Option<u32>,
     /// Spoke protocol version 1 or later, so it can resume.
     resumable: bool,
+    /// A host of its room, as the server decided (creator or key holder).
+    host: bool,
+    /// A knocker: not a member yet, so it neither hears nor relays.
+    waiting: bool,
     generation: u64,
     attached: bool,
     kick: watch::Sender<Option<Kick>>,
@@ -82,11 +101,19 @@ impl Registry {
             state: Mutex::new(State {
                 max_room_size,
                 queue: queue.max(2),
+                waiting_room: false,
                 rooms: HashMap::new(),
                 peers: HashMap::new(),
                 tokens: HashMap::new(),
             }),
         }
+    }
+
+    /// Rooms made from now on have a waiting room (`true`), or have one
+    /// only if their creator asks for it.
+    pub fn with_waiting_room(self, on: bool) -> Self {
+        self.lock().waiting_room = on;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -106,22 +133,24 @@ impl Registry {
         state.rooms.get(room_id).map_or_else(Vec::new, |room| state.member_infos(&room.members))
     }
 
-    /// Join a room, or resume a dropped peer when `join.resume` names one.
-    /// The joiner's first queued message is its `welcome`.
+    /// Join a room as a guest, or resume a dropped peer when `join.resume`
+    /// names one. The joiner's first queued message is its `welcome`, or
+    /// `waiting` if it knocked.
     pub fn join(&self, join: &Join) -> Result<Attached, JoinError> {
-        self.join_guarded(join, true)
+        self.join_as(join, Rights::GUEST)
     }
 
-    /// [`join`](Self::join), but when `may_guess` is false a passcode is
-    /// not tested: a join that would test one is refused with
-    /// `too_many_attempts` (its sender has guessed wrong too often). A resume
-    /// and a room without a passcode are not affected.
-    pub fn join_guarded(&self, join: &Join, may_guess: bool) -> Result<Attached, JoinError> {
+    /// [`join`](Self::join) with what the connection knows of the joiner.
+    /// Without `may_guess` a passcode is not tested: a join that would test
+    /// one is refused with `too_many_attempts`. A resume and a room without
+    /// a passcode are not affected.
+    pub fn join_as(&self, join: &Join, rights: Rights) -> Result<Attached, JoinError> {
         let mut sends = Sends::new();
         let mut state = self.lock();
+        state.refuse_removed(join)?;
         let attached = match state.resume(join, &mut sends) {
             Some(attached) => attached,
-            None => state.join(join, may_guess, &mut sends)?,
+            None => state.join(join, rights, &mut sends)?,
         };
         state.deliver(sends);
         Ok(attached)
@@ -140,6 +169,9 @@ impl Registry {
         let mut state = self.lock();
         {
             let room = state.current(from).ok_or(RelayError::NotJoined)?;
+            if state.peers.get(&from.peer_id).is_none_or(|p| p.waiting) {
+                return Err(RelayError::NotJoined);
+            }
             match &relay.to {
                 Some(to) => {
                     if to == &from.peer_id || !room.members.contains(to) {
@@ -179,8 +211,10 @@ impl Registry {
         let kept = {
             let resumable = match state.peers.get_mut(&at.peer_id) {
                 Some(peer) if peer.generation == at.generation && peer.attached => {
-                    peer.attached = !peer.resumable;
-                    peer.resumable
+                    // A knocker has no place to keep: it stops waiting.
+                    let keep = peer.resumable && !peer.waiting;
+                    peer.attached = !keep;
+                    keep
                 }
                 _ => return false,
             };
@@ -246,6 +280,7 @@ impl State {
                     peer_id: id.clone(),
                     user_id: p.user_id.clone(),
                     version: p.version,
+                    host: p.host,
                 })
             })
             .collect()
@@ -270,137 +305,26 @@ impl State {
         }
     }
 
-    fn resume(&mut self, join: &Join, sends: &mut Sends) -> Option<Attached> {
-        let peer_id = self.tokens.get(join.resume.as_deref()?)?.clone();
-        let peer = self.peers.get_mut(&peer_id)?;
-        if peer.room_id != join.room_id {
-            return None;
-        }
-        let was_detached = !peer.attached;
-        // A resume can beat the server to noticing the old socket is dead:
-        // cut the old one so two sockets never speak for one peer.
-        peer.kick.send_replace(Some(Kick::Replaced));
-        let (kick, kicked) = watch::channel(None);
-        peer.kick = kick;
-        peer.generation += 1;
-        peer.attached = true;
-        let attached = Attached {
-            peer_id: peer_id.clone(),
-            room_id: peer.room_id.clone(),
-            generation: peer.generation,
-            mailbox: peer.mailbox.clone(),
-            kicked,
-            resumed: true,
-        };
-        if was_detached {
-            let text = Utf8Bytes::from(ServerMessage::PeerResumed { peer_id: &peer_id }.to_json());
-            self.queue_to_others(&peer_id, &text, sends);
-        }
-        self.queue_welcome(&attached, sends);
-        Some(attached)
-    }
-
-    fn join(&mut self, join: &Join, may_guess: bool, sends: &mut Sends) -> Result<Attached, JoinError> {
-        let max_room_size = self.max_room_size;
-        if let Some(room) = self.rooms.get(&join.room_id) {
-            match (&room.passcode, &join.passcode) {
-                (Some(_), None) => return Err(JoinError::PasscodeRequired(join.room_id.clone())),
-                (Some(_), Some(_)) if !may_guess => return Err(JoinError::TooManyAttempts(join.room_id.clone())),
-                (Some(want), Some(got)) if want != got => {
-                    return Err(JoinError::WrongPasscode(join.room_id.clone()))
-                }
-                _ => {}
-            }
-            if room.members.len() >= max_room_size {
-                return Err(JoinError::RoomFull { room: join.room_id.clone(), max: max_room_size });
-            }
-        }
-        let peer_id = loop {
-            let id = protocol::new_peer_id();
-            if !self.peers.contains_key(&id) {
-                break id;
-            }
-        };
-        let resume_token = protocol::new_resume_token();
-        let (outbox, rx) = mpsc::channel(self.queue);
-        let (kick, kicked) = watch::channel(None);
-        let mailbox = Arc::new(tokio::sync::Mutex::new(rx));
-        self.peers.insert(
-            peer_id.clone(),
-            Peer {
-                user_id: join.user_id.clone(),
-                room_id: join.room_id.clone(),
-                outbox,
-                mailbox: mailbox.clone(),
-                resume_token: resume_token.clone(),
-                version: join.version,
-                resumable: join.version.is_some_and(|v| v >= 1),
-                generation: 0,
-                attached: true,
-                kick,
-            },
-        );
-        self.tokens.insert(resume_token, peer_id.clone());
-        let room = self.rooms.entry(join.room_id.clone()).or_insert_with(|| Room {
-            passcode: join.passcode.clone().filter(|p| !p.is_empty()),
-            members: Vec::new(),
-        });
-        room.members.push(peer_id.clone());
-        let attached = Attached {
-            peer_id,
-            room_id: join.room_id.clone(),
-            generation: 0,
-            mailbox,
-            kicked,
-            resumed: false,
-        };
-        self.queue_welcome(&attached, sends);
-        let room = &self.rooms[&join.room_id];
-        let notice = ServerMessage::Join {
-            count: room.members.len(),
-            master: self.user_id(room.members.first()),
-            viewer: &join.user_id,
-            peer_id: &attached.peer_id,
-            user_id: &join.user_id,
-            version: join.version,
-        };
-        let text = Utf8Bytes::from(notice.to_json());
-        self.queue_to_others(&attached.peer_id, &text, sends);
-        Ok(attached)
-    }
-
-    fn queue_welcome(&self, at: &Attached, sends: &mut Sends) {
-        let (Some(peer), Some(room)) = (self.peers.get(&at.peer_id), self.rooms.get(&at.room_id)) else {
-            return;
-        };
-        let others: Vec<String> = room.members.iter().filter(|id| **id != at.peer_id).cloned().collect();
-        let welcome = ServerMessage::Welcome {
-            peer_id: &at.peer_id,
-            resume_token: &peer.resume_token,
-            resumed: at.resumed,
-            protocol: protocol::PROTOCOL_VERSION,
-            room_id: &at.room_id,
-            count: room.members.len(),
-            master: self.user_id(room.members.first()),
-            viewer: self.user_id(room.members.last()),
-            max_room_size: self.max_room_size,
-            members: self.member_infos(&others),
-        };
-        let text = Utf8Bytes::from(welcome.to_json());
-        self.queue_to(&at.peer_id, &text, sends);
-    }
-
-    /// Take a peer out of its room and tell the rest; an empty room goes.
+    /// Take a peer out of its room and tell the rest (a knocker: the
+    /// hosts); a room with nobody in it or waiting goes.
     fn remove(&mut self, peer_id: &str, reason: LeaveReason, sends: &mut Sends) {
         let Some(peer) = self.peers.remove(peer_id) else { return };
         self.tokens.remove(&peer.resume_token);
         let Some(room) = self.rooms.get_mut(&peer.room_id) else { return };
         room.members.retain(|id| id != peer_id);
-        if room.members.is_empty() {
+        room.waiting.retain(|id| id != peer_id);
+        if room.members.is_empty() && room.waiting.is_empty() {
             self.rooms.remove(&peer.room_id);
             return;
         }
+        if peer.waiting {
+            self.knock_end(&peer.room_id, peer_id, KnockEndReason::Left, sends);
+            return;
+        }
         let room = &self.rooms[&peer.room_id];
+        if room.members.is_empty() {
+            return;
+        }
         let notice = ServerMessage::ExitRoom {
             count: room.members.len(),
             master: self.user_id(room.members.first()),
