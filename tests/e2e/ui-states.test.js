@@ -161,7 +161,7 @@ describe('states and ways out', () => {
       await page.click('#gen-room');
       await waitFor(page, (was) => {
         const v = /** @type {HTMLInputElement} */ (document.getElementById('room')).value;
-        return v !== was && /^[a-z]+-[a-z]+-\d\d$/.test(v);
+        return v !== was && /^[a-z]+-[a-z]+-[a-z]+-\d{4}$/.test(v);
       }, { what: 'a new spoken room name from /room-name', arg: before });
       names.add(await page.inputValue('#room'));
     }
