@@ -9,6 +9,7 @@ mod support;
 mod corpus;
 mod discovery;
 mod extensions;
+mod headers;
 mod heartbeat;
 mod hostile;
 mod limits;

@@ -1,7 +1,8 @@
 //! HTTP routes: the WebSocket endpoint behind the Origin check, `/healthz`,
 //! `/room-name`,
 //! and the client pages from `ui/`, embedded in the binary so an installed
-//! app or `lancall serve` works from any directory.
+//! app or `lancall serve` works from any directory. Every answer carries
+//! the security headers of [`super::headers`].
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/healthz", get(healthz))
         .route("/room-name", get(room_name))
         .fallback(get(asset))
+        .layer(axum::middleware::from_fn(super::headers::add))
         .with_state(shared)
 }
 

@@ -10,6 +10,7 @@ pub mod banner;
 pub mod config;
 pub mod connection;
 pub mod guard;
+pub mod headers;
 pub mod http;
 pub mod lan;
 pub mod listener;
