@@ -13,6 +13,7 @@ mod headers;
 mod heartbeat;
 mod hostile;
 mod limits;
+mod lobby;
 mod origin;
 mod room_props;
 mod seed_flow;
