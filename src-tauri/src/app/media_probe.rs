@@ -49,7 +49,8 @@ pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
 
 /// The client's phase and own peer id, its local preview's and remote tiles' progress (each
 /// tile with its peer's id and shown state), the host banner's text when it
-/// shows, the chat's line count and the peers' names, the frames each connection decoded (in the
+/// shows, the chat's line count, the peers' names and verification words (`sas`: state and
+/// words, ui/js/verify.js), the frames each connection decoded (in the
 /// order of `ids`) and the people count on screen, as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
@@ -81,6 +82,7 @@ return JSON.stringify({
   chip: document.getElementById('room-chip-count')?.textContent ?? null,
   chat: document.querySelectorAll('#chat-log > li').length,
   names: typeof diag?.peers === 'function' ? diag.peers().map((p) => p.name) : null,
+  sas: typeof diag?.peers === 'function' ? diag.peers().map((p) => ({ state: p.sasState, words: p.sas })) : null,
   banner: document.getElementById('banner')?.hidden === false ? document.getElementById('banner-text')?.textContent ?? '' : null,
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,

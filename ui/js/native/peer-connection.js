@@ -217,8 +217,9 @@ export class NativePeerConnection extends EventTarget {
       this.#negotiatedBefore = this.#negotiated;
       this.#negotiated = this.#offered;
     }
-    this.#setSignaling(state);
+    // Set before the state's event, as a browser does: its listeners read it.
     this.localDescription = d;
+    this.#setSignaling(state);
     this.#settle();
   }
 
@@ -232,13 +233,16 @@ export class NativePeerConnection extends EventTarget {
       this.#negotiated = this.#negotiatedBefore;
       this.#setSignaling(state);
     }
-    this.#setSignaling(await this.#describe('native_set_remote_description', { description: d }));
+    const state = await this.#describe('native_set_remote_description', { description: d });
+    // The description and the transceivers it makes come before the state's
+    // event, as in a browser: its listeners read them.
     this.remoteDescription = d;
     if (d.type === 'offer') {
       for (const kind of mediaKinds(d.sdp)) {
         if (!this.#transceivers.some((t) => t.receiver.track.kind === kind)) this.#transceiver(kind, 'recvonly');
       }
     }
+    this.#setSignaling(state);
     this.#settle();
   }
 
