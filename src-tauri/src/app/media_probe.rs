@@ -51,7 +51,9 @@ pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
 /// tile with its peer's id and shown state), the host banner's text when it
 /// shows, the chat's line count, the peers' names and verification words (`sas`: state and
 /// words, ui/js/verify.js), the frames each connection decoded (in the
-/// order of `ids`) and the people count on screen, as JSON. WebKit
+/// order of `ids`), the people count on screen, and each waiting-room
+/// notice a host sees with where its Admit button is in the page (with the
+/// page's size, so a test can click it on the screen), as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -86,6 +88,11 @@ return JSON.stringify({
   banner: document.getElementById('banner')?.hidden === false ? document.getElementById('banner-text')?.textContent ?? '' : null,
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,
+  knocks: [...document.querySelectorAll('#knocks .knock')].map((k) => {
+    const r = k.querySelector('[data-admit]')?.getBoundingClientRect();
+    return { name: k.querySelector('strong')?.textContent ?? '', admit: r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null };
+  }),
+  viewport: { width: innerWidth, height: innerHeight },
 });
 "#;
 

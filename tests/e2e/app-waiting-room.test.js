@@ -1,0 +1,134 @@
+// The waiting room with the Linux app, in a real window under Xvfb:
+// - the app hosts (`lancall host`, a waiting room by default); a Chromium
+//   guest opens the invite link and waits; the app shows the knock, and a
+//   real mouse click (xdotool) on its Admit button lets the guest in; video
+//   then flows both ways;
+// - Chromium makes a room on `lancall serve --waiting-room` and hosts it;
+//   the app (`lancall join`) knocks, its state probe shows it waiting, and
+//   once Chromium admits it, it is in the call with video both ways.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { launch, waitFor } from './support/browser.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO, startServer } from './support/server.js';
+import { screenshot, startApp, startXvfb, until } from './support/app.js';
+import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
+
+const run = promisify(execFile);
+const SHOTS = join(REPO, 'docs', 'screenshots');
+
+/** @typedef {Awaited<ReturnType<typeof startApp>>} App */
+
+/**
+ * Click, with the X server's own pointer, the point (x, y) of the page in
+ * the app's window: the window's place on the screen from xdotool, the
+ * page at the bottom of it (the menu bar above), as the probe measured it.
+ * @param {string} display
+ * @param {{ x: number, y: number }} point  in the page's CSS pixels (the window has a scale of 1)
+ * @param {{ width: number, height: number }} viewport  the page's size, from the probe
+ */
+async function clickInApp(display, point, viewport) {
+  const env = { ...process.env, DISPLAY: display };
+  const { stdout: ids } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env });
+  /** @type {{ x: number, y: number, width: number, height: number } | null} */
+  let win = null;
+  for (const id of ids.trim().split(/\s+/).filter(Boolean)) {
+    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
+    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
+    const candidate = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
+    // The top-level window holds the whole page.
+    if (candidate.width >= viewport.width && candidate.height >= viewport.height && (!win || candidate.height > win.height)) win = candidate;
+  }
+  assert.ok(win, `no window of the app found on ${display} (${ids.trim()})`);
+  const x = Math.round(win.x + point.x);
+  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
+  await run('xdotool', ['mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
+  return { x, y };
+}
+
+/**
+ * The app's remote tile plays: frames decoded in the page keep rising.
+ * @param {App} app
+ */
+async function appDecodes(app) {
+  return until(() => {
+    const decoded = app.states().map((s) => s.decoded?.[0] ?? 0).filter((d) => d > 0);
+    return decoded.length >= 3 && decoded.at(-1) > decoded[0] + 5 && decoded;
+  }, "the app's remote tile decoding frames", 45_000);
+}
+
+describe('the waiting room with the app', () => {
+  /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
+  /** @type {Awaited<ReturnType<typeof launch>>} */ let browser;
+  const room = `app-wr-${process.pid}`;
+
+  before(async () => {
+    // The app's engine sends a test pattern and tone, not this machine's devices.
+    process.env.LANCALL_TEST_SOURCE = '1';
+    x = await startXvfb();
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await x?.stop();
+  });
+
+  it('the app hosts; a Chromium guest knocks and waits; a click on Admit in the window lets it in; video both ways', async () => {
+    const app = await startApp(['host', '--room', room, '--port', '0'], x.display);
+    try {
+      const [, link] = await app.stdoutMatch(/^Invite: (http:\/\/127\.0\.0\.1:\d+\/#room=\S+)$/m);
+      await until(() => app.states().some((s) => s.phase === 'in-call'), 'the app in its own call', 45_000);
+      const page = await browser.page(new URL(link).origin);
+      await page.goto(`${link}&name=Guest&autojoin=1`);
+      await waitFor(page, () => window.lancall?.phase() === 'waiting', { what: 'the guest in the waiting room', timeout: 30_000 });
+      assert.equal(await page.locator('#gate-title').innerText(), 'Waiting for the host to let you in');
+
+      const seen = await until(() => app.states().findLast((s) => s.knocks?.some((k) => k.name === 'Guest' && k.admit?.width > 0)),
+        "the guest's knock in the app's window", 30_000);
+      const admit = seen.knocks.find((k) => k.name === 'Guest').admit;
+      // Still waiting: nothing but the click lets the guest in.
+      assert.equal(await page.evaluate(() => window.lancall.phase()), 'waiting');
+      await mkdir(SHOTS, { recursive: true });
+      await screenshot(x.display, join(SHOTS, 'app-waiting-room.png'));
+      await clickInApp(x.display, { x: admit.x + admit.width / 2, y: admit.y + admit.height / 2 }, seen.viewport);
+
+      await waitFor(page, () => window.lancall.phase() === 'in-call', { what: 'the guest let in by the click', timeout: 15_000 });
+      await until(() => app.states().at(-1)?.knocks?.length === 0, "the notice gone from the app's window");
+      await waitForRemoteVideo(page, 1, { what: "the app's video in Chromium", timeout: 45_000 });
+      const decoded = await appDecodes(app);
+      assert.ok(decoded.at(-1) > 10, `frames decoded in the app: ${decoded.at(-1)}`);
+      await page.close();
+    } finally {
+      const result = await app.stop();
+      if (result.code !== 0) console.error(app.log());
+    }
+  });
+
+  it('Chromium hosts on `lancall serve --waiting-room`; the app knocks, waits, and is admitted; video both ways', async () => {
+    const server = await startServer(['--bind', '127.0.0.1', '--port', '0', '--waiting-room']);
+    /** @type {App | undefined} */ let app;
+    try {
+      const host = await openClient(browser, server, 'Host');
+      await joinCall(host, server, { name: 'Host', room });
+      app = await startApp(['join', `${server.url}#room=${room}`, '--name', 'AppGuest'], x.display);
+      const guest = app;
+      await until(() => guest.states().some((s) => s.phase === 'waiting'), 'the app waiting to be let in', 45_000);
+      const notice = host.locator('.knock', { hasText: 'AppGuest' });
+      await notice.waitFor();
+      assert.equal(guest.states().at(-1)?.phase, 'waiting');
+      await notice.getByRole('button', { name: 'Admit' }).click();
+      await until(() => guest.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call', 45_000);
+      await waitForRemoteVideo(host, 1, { what: "the app's video in Chromium", timeout: 45_000 });
+      const decoded = await appDecodes(guest);
+      assert.ok(decoded.at(-1) > 10, `frames decoded in the app: ${decoded.at(-1)}`);
+    } finally {
+      const result = await app?.stop();
+      if (result && result.code !== 0) console.error(app?.log());
+      await server.stop();
+    }
+  });
+});
