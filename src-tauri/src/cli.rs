@@ -57,6 +57,10 @@ pub struct HostArgs {
     /// Your name in the call (else the one saved in the app).
     #[arg(long)]
     pub name: Option<String>,
+    /// Let guests straight in. By default they wait until a host (this
+    /// window) admits them.
+    #[arg(long)]
+    pub no_waiting_room: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -127,6 +131,10 @@ pub struct ServeArgs {
     /// Folder for the certificate (default: the app's config folder).
     #[arg(long, value_name = "DIR", requires = "https")]
     pub cert_dir: Option<std::path::PathBuf>,
+    /// Give every room a waiting room: newcomers wait until the room's host
+    /// (whoever made it) admits them. Off by default.
+    #[arg(long)]
+    pub waiting_room: bool,
 }
 
 /// The server's own defaults: the flags show them and leave them be.
@@ -152,6 +160,7 @@ impl ServeArgs {
             ping_interval: Duration::from_secs_f64(self.ping_interval),
             resume_grace: Duration::from_secs_f64(self.resume_grace),
             allowed_origins: self.allow_origin.clone(),
+            waiting_room: self.waiting_room,
             ..signal::Config::default()
         }
     }
@@ -168,7 +177,8 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "app")]
         Some(Command::Host(args)) => {
             let room = args.room.unwrap_or_else(signal::room_name::spoken);
-            crate::app::run(crate::app::Launch::Host { room, name: args.name }, args.port)
+            let waiting_room = !args.no_waiting_room;
+            crate::app::run(crate::app::Launch::Host { room, name: args.name, waiting_room }, args.port)
         }
         #[cfg(feature = "app")]
         Some(Command::Join(args)) => match crate::app::launch::parse_invite(&args.invite) {

@@ -25,7 +25,8 @@ describe('the app hosts a call', () => {
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'lancall-app-shots-'));
     x = await startXvfb();
-    app = await startApp(['host', '--room', room, '--port', '0'], x.display);
+    // Guests come straight in: the waiting room has tests of its own.
+    app = await startApp(['host', '--room', room, '--port', '0', '--no-waiting-room'], x.display);
     browser = await launch();
   });
 

@@ -33,10 +33,10 @@ async fn hosts_on_the_preferred_port_and_stops_cleanly() {
     let port = free_port();
     let hosting = Hosting::new(port, Config::default());
     assert_eq!(hosting.addr(), None, "nothing is hosted before the person asks");
-    let addr = hosting.start(None, None).expect("host").addr;
+    let addr = hosting.start(None, None, None).expect("host").addr;
     assert_eq!(addr.port(), port);
     assert!(addr.ip().is_unspecified(), "hosting listens on every interface: {addr}");
-    assert_eq!(hosting.start(None, None).unwrap().addr, addr, "a second start keeps the running server");
+    assert_eq!(hosting.start(None, None, None).unwrap().addr, addr, "a second start keeps the running server");
 
     let loopback = SocketAddr::from(([127, 0, 0, 1], port));
     assert!(healthz(loopback).await.unwrap().contains(r#""rooms":0"#));
@@ -61,7 +61,7 @@ async fn hosts_on_the_preferred_port_and_stops_cleanly() {
     TcpListener::bind(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), port)).expect("the port is free again");
 
     // Hosting again after a stop works, on the same port.
-    assert_eq!(hosting.start(None, None).unwrap().addr.port(), port);
+    assert_eq!(hosting.start(None, None, None).unwrap().addr.port(), port);
     hosting.stop();
 }
 
@@ -71,7 +71,7 @@ async fn taken_port_moves_to_a_free_one() {
     let taken = TcpListener::bind("0.0.0.0:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let hosting = Hosting::new(port, Config::default());
-    let addr = hosting.start(None, None).expect("host").addr;
+    let addr = hosting.start(None, None, None).expect("host").addr;
     assert_ne!(addr.port(), port);
     assert!(healthz(SocketAddr::from(([127, 0, 0, 1], addr.port()))).await.is_some());
     tokio::task::spawn_blocking(move || hosting.stop()).await.unwrap();
@@ -108,7 +108,7 @@ async fn hosting_with_https_keeps_its_fingerprint() {
     let _ = std::fs::remove_dir_all(&dir);
     let options = HostOptions { tls_dir: Some(dir.clone()), advertise: false };
     let hosting = Hosting::with_options(free_port(), Config::default(), options);
-    let first = hosting.start(None, Some("Ada")).expect("host").fingerprint.expect("a certificate");
+    let first = hosting.start(None, Some("Ada"), None).expect("host").fingerprint.expect("a certificate");
     assert_eq!(first.len(), 32 * 3 - 1, "SHA-256 as AB:CD:…: {first}");
     assert!(dir.join(lancall::signal::tls::CERT_FILE).exists());
     // Plain HTTP still answers on the same port, for this window's own client.
@@ -120,8 +120,57 @@ async fn hosting_with_https_keeps_its_fingerprint() {
     })
     .await
     .unwrap();
-    let again = hosting.start(None, None).unwrap().fingerprint;
+    let again = hosting.start(None, None, None).unwrap().fingerprint;
     assert_eq!(again.as_deref(), Some(first.as_str()), "the same certificate on the next start");
     tokio::task::spawn_blocking(move || hosting.stop()).await.unwrap();
     let _ = std::fs::remove_dir_all(dir);
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Send a join and return the socket and the first message it brings.
+async fn first_reply(url: &str, data: serde_json::Value) -> (Socket, serde_json::Value) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
+    let join = serde_json::json!({"event": "join", "data": data});
+    ws.send(Message::text(join.to_string())).await.expect("send");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.expect("a reply in time");
+    let Some(Ok(Message::Text(text))) = first else { panic!("expected a message, got {first:?}") };
+    (ws, serde_json::from_str(&text).expect("JSON"))
+}
+
+/// Each start makes a fresh host key and says whether its rooms have a
+/// waiting room. With one, a guest knocks while the key's holder goes
+/// straight in as a host; the key of an earlier start makes nobody a host.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_start_has_a_fresh_host_key() {
+    use serde_json::json;
+    let hosting = Hosting::new(free_port(), Config::default());
+    let first = hosting.start(None, None, Some(true)).expect("host");
+    assert!(first.waiting_room, "the host panel's switch is taken");
+    assert!(first.host_key.len() == 32 && first.host_key.bytes().all(|b| b.is_ascii_hexdigit()), "{}", first.host_key);
+    let url = format!("ws://127.0.0.1:{}/ws", first.addr.port());
+    let (_window, w) = first_reply(&url, json!({"user_id": "Ada", "room_id": "r", "version": 1, "host_key": first.host_key})).await;
+    assert_eq!((&w["event"], &w["data"]["host"], &w["data"]["waiting_room"]), (&json!("welcome"), &json!(true), &json!(true)));
+    let (_guest, g) = first_reply(&url, json!({"user_id": "Bao", "room_id": "r", "version": 1})).await;
+    assert_eq!(g["event"], "waiting", "{g}");
+    let (_second, s) = first_reply(&url, json!({"user_id": "Ada 2", "room_id": "r", "version": 1, "host_key": first.host_key})).await;
+    assert_eq!((&s["event"], &s["data"]["host"]), (&json!("welcome"), &json!(true)), "{s}");
+    let hosting = tokio::task::spawn_blocking(move || {
+        hosting.stop();
+        hosting
+    })
+    .await
+    .unwrap();
+
+    // Hosting again: as the config says (no waiting room here), a new key.
+    let second = hosting.start(None, None, None).expect("host again");
+    assert!(!second.waiting_room);
+    assert_ne!(second.host_key, first.host_key);
+    let url = format!("ws://127.0.0.1:{}/ws", second.addr.port());
+    let (_maker, _) = first_reply(&url, json!({"user_id": "Ada", "room_id": "r", "version": 1, "host_key": second.host_key})).await;
+    let (_old, o) = first_reply(&url, json!({"user_id": "Eve", "room_id": "r", "version": 1, "host_key": first.host_key})).await;
+    assert_eq!((&o["event"], &o["data"]["host"]), (&json!("welcome"), &json!(false)), "{o}");
+    tokio::task::spawn_blocking(move || hosting.stop()).await.unwrap();
 }

@@ -36,3 +36,21 @@ async fn serve_stops_gracefully_on_sigterm() {
     assert_eq!(close_frame(&mut a).await, (1001, "server shutting down".to_owned()));
     assert_eq!(close_code(&mut b).await, 1001);
 }
+
+/// `lancall serve --waiting-room`: a room's maker goes in as its host, the
+/// next joiner waits to be admitted.
+#[tokio::test]
+async fn serve_with_a_waiting_room() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut server = Running::start(&["serve", "--bind", "127.0.0.1", "--port", "0", "--waiting-room"], &[]);
+    let url = server.ws_url();
+    let _maker = join(&url, "a", "room").await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let knock = serde_json::json!({"event": "join", "data": {"user_id": "b", "room_id": "room"}});
+    ws.send(Message::text(knock.to_string())).await.expect("send");
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.expect("a reply in time");
+    let Some(Ok(Message::Text(text))) = reply else { panic!("expected waiting, got {reply:?}") };
+    assert!(text.contains(r#""event":"waiting""#), "{text}");
+    assert!(server.terminate().success());
+}

@@ -34,6 +34,12 @@ pub struct ServerInfo {
     /// pages are `https://`), for guests to compare with their browser's
     /// warning.
     pub tls_fingerprint: Option<String>,
+    /// Joining with this key makes the window's client a host of its room
+    /// (past the waiting room and the lock). Fresh each time hosting starts;
+    /// never shown to guests.
+    pub host_key: String,
+    /// The server's rooms have a waiting room.
+    pub waiting_room: bool,
 }
 
 impl ServerInfo {
@@ -48,6 +54,8 @@ impl ServerInfo {
             lan_urls,
             peers: status.peers,
             tls_fingerprint: status.fingerprint,
+            host_key: status.host_key,
+            waiting_room: status.waiting_room,
         }
     }
 }
@@ -59,11 +67,20 @@ pub fn launch(launch: State<'_, Launch>) -> Launch {
 }
 
 /// Start hosting (or keep hosting) and say where. `name` is what the LAN's
-/// host lists show. Off the GUI thread: making a first certificate and
+/// host lists show; `waiting_room` (JS `waitingRoom`) the host panel's
+/// switch, else the app's default (on, unless `lancall host
+/// --no-waiting-room`). Off the GUI thread: making a first certificate and
 /// starting the announcement take a moment.
 #[tauri::command]
-pub async fn host_start<R: Runtime>(app: AppHandle<R>, port: Option<u16>, name: Option<String>) -> Result<ServerInfo> {
-    tauri::async_runtime::spawn_blocking(move || app.state::<Hosting>().start(port, name.as_deref()).map(ServerInfo::of))
+pub async fn host_start<R: Runtime>(
+    app: AppHandle<R>,
+    port: Option<u16>,
+    name: Option<String>,
+    waiting_room: Option<bool>,
+) -> Result<ServerInfo> {
+    tauri::async_runtime::spawn_blocking(move || {
+        app.state::<Hosting>().start(port, name.as_deref(), waiting_room).map(ServerInfo::of)
+    })
         .await
         .map_err(|e| Error::Task(e.to_string()))?
 }
@@ -153,15 +170,23 @@ mod tests {
     /// Server info gives a loopback socket for the window and LAN pages for others.
     #[test]
     fn server_info_addresses() {
-        let info = ServerInfo::of(Status { addr: "0.0.0.0:8071".parse().unwrap(), peers: 2, fingerprint: None });
+        let status = |fingerprint: Option<&str>| Status {
+            addr: "0.0.0.0:8071".parse().unwrap(),
+            peers: 2,
+            fingerprint: fingerprint.map(str::to_owned),
+            host_key: "k".repeat(32),
+            waiting_room: true,
+        };
+        let info = ServerInfo::of(status(None));
         assert_eq!(info.peers, 2);
+        assert_eq!((info.host_key.as_str(), info.waiting_room), ("k".repeat(32).as_str(), true));
         assert_eq!(info.tls_fingerprint, None);
         assert_eq!(info.port, 8071);
         assert_eq!(info.ws_url, "ws://127.0.0.1:8071/ws");
         for url in &info.lan_urls {
             assert!(url.starts_with("http://") && url.ends_with(":8071/"), "{url}");
         }
-        let tls = ServerInfo::of(Status { addr: "0.0.0.0:8071".parse().unwrap(), peers: 0, fingerprint: Some("AB:CD".into()) });
+        let tls = ServerInfo::of(status(Some("AB:CD")));
         assert_eq!(tls.ws_url, "ws://127.0.0.1:8071/ws", "the window itself stays on plain loopback");
         assert!(tls.lan_urls.iter().all(|u| u.starts_with("https://")), "{:?}", tls.lan_urls);
     }

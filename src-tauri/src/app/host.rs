@@ -31,16 +31,23 @@ pub struct HostOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub addr: SocketAddr,
-    /// People in its rooms now.
+    /// People in its rooms now (those waiting to be let in included).
     pub peers: usize,
     /// SHA-256 of its certificate (`AB:CD:…`) when it also speaks HTTPS.
     pub fingerprint: Option<String>,
+    /// The key that makes a joiner a host of any room here; for this app's
+    /// own window only.
+    pub host_key: String,
+    /// Its rooms have a waiting room.
+    pub waiting_room: bool,
 }
 
 /// A server and what goes with it while hosting.
 struct Hosted {
     server: HostedServer,
     fingerprint: Option<String>,
+    host_key: String,
+    waiting_room: bool,
     /// Dropped (withdrawn with a goodbye) before the server stops.
     advertiser: Option<Advertiser>,
 }
@@ -67,15 +74,21 @@ impl Hosting {
     }
 
     /// Start hosting (on `port`, else the preferred one, or the next free
-    /// port after it) under the display name `name`, or return the running
-    /// host's status. HTTPS or the announcement failing is logged and leaves
-    /// a working plain host: the window's own client never needs either.
-    pub fn start(&self, port: Option<u16>, name: Option<&str>) -> Result<Status> {
+    /// port after it) under the display name `name`, with a waiting room
+    /// or not (`None`: as the config says), or return the running host's
+    /// status. Each start makes a fresh host key. HTTPS or the announcement
+    /// failing is logged and leaves a working plain host: the window's own
+    /// client never needs either.
+    pub fn start(&self, port: Option<u16>, name: Option<&str>, waiting_room: Option<bool>) -> Result<Status> {
         let mut hosted = self.hosted.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(running) = hosted.as_ref() {
             return Ok(running.status());
         }
         let mut config = self.config.clone();
+        config.waiting_room = waiting_room.unwrap_or(config.waiting_room);
+        let host_key = new_host_key();
+        config.host_key = Some(host_key.clone());
+        let waiting_room = config.waiting_room;
         if let Some(dir) = &self.options.tls_dir {
             match signal::tls::TlsIdentity::load_or_create(dir) {
                 Ok(identity) => config.tls = Some(identity),
@@ -94,7 +107,7 @@ impl Hosting {
         } else {
             None
         };
-        let running = Hosted { server, fingerprint, advertiser };
+        let running = Hosted { server, fingerprint, host_key, waiting_room, advertiser };
         let status = running.status();
         *hosted = Some(running);
         Ok(status)
@@ -128,8 +141,19 @@ impl Hosting {
 
 impl Hosted {
     fn status(&self) -> Status {
-        Status { addr: self.server.addr(), peers: self.server.peers(), fingerprint: self.fingerprint.clone() }
+        Status {
+            addr: self.server.addr(),
+            peers: self.server.peers(),
+            fingerprint: self.fingerprint.clone(),
+            host_key: self.host_key.clone(),
+            waiting_room: self.waiting_room,
+        }
     }
+}
+
+/// A fresh host key: 128 random bits as hex.
+fn new_host_key() -> String {
+    rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A running in-process server.

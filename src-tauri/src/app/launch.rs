@@ -15,8 +15,9 @@ const MAX_ROOM_CHARS: usize = 64;
 pub enum Launch {
     /// The lobby: the person picks host or join.
     Lobby { name: Option<String> },
-    /// Host at once, in `room`.
-    Host { room: String, name: Option<String> },
+    /// Host at once, in `room`; `waiting_room` is false with
+    /// `lancall host --no-waiting-room`.
+    Host { room: String, name: Option<String>, waiting_room: bool },
     /// Join the call an invite link points at.
     Join { host: String, room: String, name: Option<String> },
 }

@@ -47,12 +47,14 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
     let options = HostOptions { tls_dir: signal::tls::default_dir(), advertise: mdns_allowed() };
     // The app's calls end when it quits or stops hosting: its guests are
     // told so instead of waiting for it to come back.
-    let config = signal::Config { shutdown_ends_calls: true, ..signal::Config::default() };
+    // Its rooms have a waiting room unless `lancall host --no-waiting-room`.
+    let waiting_room = !matches!(launch, Launch::Host { waiting_room: false, .. });
+    let config = signal::Config { shutdown_ends_calls: true, waiting_room, ..signal::Config::default() };
     let hosting = Hosting::with_options(port, config, options);
-    if let Launch::Host { room, name } = &launch {
+    if let Launch::Host { room, name, .. } = &launch {
         // Before the window, so a port problem is said on the command line
         // and the client finds the server ready.
-        match hosting.start(None, name.as_deref()) {
+        match hosting.start(None, name.as_deref(), None) {
             Ok(status) => {
                 for page in signal::lan::pages(status.addr, status.fingerprint.is_some()) {
                     println!("Invite: {}", launch::invite_link(&page, room));
