@@ -1,14 +1,15 @@
 // The waiting room with the Linux app, in a real window under Xvfb:
 // - the app hosts (`lancall host`, a waiting room by default); a Chromium
-//   guest opens the invite link and waits; the app shows the knock, and a
-//   real mouse click (xdotool) on its Admit button lets the guest in; video
-//   then flows both ways;
+//   guest opens the invite link and waits; the app, in the background
+//   behind another window, shows the knock and asks for attention (the X
+//   urgency hint), and a real mouse click (xdotool) on its Admit button
+//   lets the guest in; video then flows both ways;
 // - Chromium makes a room on `lancall serve --waiting-room` and hosts it;
 //   the app (`lancall join`) knocks, its state probe shows it waiting, and
 //   once Chromium admits it, it is in the call with video both ways.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { launch, waitFor } from './support/browser.js';
 import { mkdir } from 'node:fs/promises';
@@ -32,10 +33,10 @@ const SHOTS = join(REPO, 'docs', 'screenshots');
  */
 async function clickInApp(display, point, viewport) {
   const env = { ...process.env, DISPLAY: display };
-  const { stdout: ids } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env });
+  const ids = (await appWindows(display)).join(' ');
   /** @type {{ x: number, y: number, width: number, height: number } | null} */
   let win = null;
-  for (const id of ids.trim().split(/\s+/).filter(Boolean)) {
+  for (const id of ids.split(' ').filter(Boolean)) {
     const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
     const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
     const candidate = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
@@ -47,6 +48,40 @@ async function clickInApp(display, point, viewport) {
   const y = Math.round(win.y + (win.height - viewport.height) + point.y);
   await run('xdotool', ['mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
   return { x, y };
+}
+
+/**
+ * The X windows of the app (`lancall` in their title), as xdotool finds them.
+ * @param {string} display
+ */
+async function appWindows(display) {
+  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env: { ...process.env, DISPLAY: display } });
+  return stdout.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Whether a window of the app asks for attention (its WM_HINTS urgency bit).
+ * @param {string} display
+ */
+async function urgent(display) {
+  const env = { ...process.env, DISPLAY: display };
+  for (const id of await appWindows(display)) {
+    if ((await run('xprop', ['-id', id, 'WM_HINTS'], { env })).stdout.includes('urgency hint bit is set')) return true;
+  }
+  return false;
+}
+
+/**
+ * Another window in front, with the keyboard focus: the app is in the background.
+ * @param {string} display
+ */
+async function otherWindow(display) {
+  const env = { ...process.env, DISPLAY: display };
+  const child = spawn('xmessage', ['-geometry', '240x80+0+0', 'another window'], { env, stdio: 'ignore' });
+  const id = await until(async () => (await run('xdotool', ['search', '--name', '^xmessage$'], { env }).catch(() => ({ stdout: '' }))).stdout.trim().split(/\s+/)[0],
+    'the other window');
+  await run('xdotool', ['windowfocus', '--sync', id], { env });
+  return { close: () => child.kill() };
 }
 
 /**
@@ -77,11 +112,13 @@ describe('the waiting room with the app', () => {
     await x?.stop();
   });
 
-  it('the app hosts; a Chromium guest knocks and waits; a click on Admit in the window lets it in; video both ways', async () => {
+  it('the app hosts; a Chromium guest knocks and waits; the app in the background asks for attention; a click on Admit lets it in; video both ways', async () => {
     const app = await startApp(['host', '--room', room, '--port', '0'], x.display);
     try {
       const [, link] = await app.stdoutMatch(/^Invite: (http:\/\/127\.0\.0\.1:\d+\/#room=\S+)$/m);
       await until(() => app.states().some((s) => s.phase === 'in-call'), 'the app in its own call', 45_000);
+      const other = await otherWindow(x.display);
+      assert.equal(await urgent(x.display), false, 'nothing to ask attention for yet');
       const page = await browser.page(new URL(link).origin);
       await page.goto(`${link}&name=Guest&autojoin=1`);
       await waitFor(page, () => window.lancall?.phase() === 'waiting', { what: 'the guest in the waiting room', timeout: 30_000 });
@@ -90,6 +127,8 @@ describe('the waiting room with the app', () => {
       const seen = await until(() => app.states().findLast((s) => s.knocks?.some((k) => k.name === 'Guest' && k.admit?.width > 0)),
         "the guest's knock in the app's window", 30_000);
       const admit = seen.knocks.find((k) => k.name === 'Guest').admit;
+      await until(() => urgent(x.display), 'the app in the background asking for attention', 10_000);
+      other.close();
       // Still waiting: nothing but the click lets the guest in.
       assert.equal(await page.evaluate(() => window.lancall.phase()), 'waiting');
       await mkdir(SHOTS, { recursive: true });
