@@ -8,6 +8,7 @@ import { Emitter } from './emitter.js';
 import { fingerprintsOf } from './sas.js';
 import { Verification } from './verify.js';
 import { lanSdp } from './lan-sdp.js';
+import { IceRestarts } from './ice-restart.js';
 import { CUT_OFF, Inbox } from './flood.js';
 
 /**
@@ -66,8 +67,8 @@ export class Peer extends Emitter {
   #queue = Promise.resolve();
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #offerTimer;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #restartTimer;
+  /** @type {IceRestarts} */
+  #restarts;
   #send;
   #local;
 
@@ -96,6 +97,7 @@ export class Peer extends Emitter {
     this.#local = { ...local };
     const pc = primed?.pc ?? blank ?? engine.createPeerConnection(config);
     this.pc = pc;
+    this.#restarts = new IceRestarts(pc);
     // Every negotiationneeded makes an offer, as in webrtc/samples: the
     // connection fires it once per change that needs one, when stable (a
     // browser does; NativePeerConnection folds the engine's own, late
@@ -134,6 +136,7 @@ export class Peer extends Emitter {
       else channel.close();
     });
     pc.addEventListener('connectionstatechange', () => {
+      this.#restarts.check();
       // Stage marks for bench/call-setup.mjs: ICE (below) and DTLS are done.
       if (pc.connectionState === 'connected') performance.mark('lancall:dtls-connected');
       this.emit('state', pc.connectionState);
@@ -267,7 +270,7 @@ export class Peer extends Emitter {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#offerTimer);
-    clearTimeout(this.#restartTimer);
+    this.#restarts.close();
     this.#verification.close();
     this.#channel?.close();
     this.pc.close();
@@ -385,18 +388,10 @@ export class Peer extends Emitter {
     this.#verification.describe(fingerprintsOf(this.pc.localDescription?.sdp ?? ''), fingerprintsOf(this.pc.remoteDescription?.sdp ?? ''));
   }
 
-  /** A failed ICE connection restarts ICE; a long "disconnected" does too. */
+  /** Stage mark for bench/call-setup.mjs; a lost connection's restarts (ice-restart.js). */
   #watchIce() {
-    const state = this.pc.iceConnectionState;
-    if (state === 'connected') performance.mark('lancall:ice-connected');
-    clearTimeout(this.#restartTimer);
-    if (state === 'failed') {
-      this.pc.restartIce();
-    } else if (state === 'disconnected') {
-      this.#restartTimer = setTimeout(() => {
-        if (!this.#closed && this.pc.iceConnectionState === 'disconnected') this.pc.restartIce();
-      }, 4000);
-    }
+    if (this.pc.iceConnectionState === 'connected') performance.mark('lancall:ice-connected');
+    this.#restarts.check();
   }
 
   /** @param {RTCDataChannel} channel */

@@ -125,8 +125,19 @@ impl NativePeer {
 
     /// An offer with new ICE credentials (the other side restarts ICE) goes
     /// to a new webrtcbin; anything else to the one of now.
+    ///
+    /// A rollback of our own offer (the page's, before it takes a colliding
+    /// offer, as a browser does implicitly) is a new webrtcbin as well.
+    /// webrtcbin's own rollback is unfinished (its source calls it
+    /// "completely untested"), and with it the colliding offer was never
+    /// applied: two sides that restarted ICE at once (a link back just as
+    /// both gave up on it) were left with no connection.
     pub async fn set_remote_description(&self, desc: &SessionDescription) -> Result<()> {
         let link = self.link()?;
+        if desc.kind == SdpType::Rollback && link.signaling_state() == "have-local-offer" {
+            tracing::info!(peer = %self.id(), "our offer gives way to theirs: a new webrtcbin will take it");
+            return self.rebuild(false).await.map(|_| ());
+        }
         if desc.kind == SdpType::Offer {
             let before = link.remote_ufrag();
             let now = ice_ufrag(&desc.sdp);
