@@ -151,6 +151,30 @@ describe('the waiting room', () => {
     await Promise.all([ana.close(), bao.close(), fay.close()]);
   });
 
+  it('a knock while the host\'s page is in the background shows a system notification', async () => {
+    const room = 'wr-notify';
+    const origin = env.server.url.replace(/\/$/, '');
+    await env.browser.context.grantPermissions(['camera', 'microphone', 'notifications'], { origin });
+    const ana = await env.browser.context.newPage();
+    // Headless Chromium keeps every page focused; this page says it is not
+    // (as behind another window), and keeps the notifications it shows.
+    await ana.addInitScript(() => {
+      const Real = window.Notification;
+      const shown = /** @type {{ title: string, body?: string }[]} */ ([]);
+      Object.defineProperty(window, 'shownNotifications', { value: shown });
+      window.Notification = class extends Real {
+        constructor(/** @type {string} */ title, /** @type {NotificationOptions} */ o) { super(title, o); shown.push({ title, body: o?.body }); }
+      };
+      document.hasFocus = () => false;
+    });
+    await joinCall(ana, env.server, { name: 'Ana', room });
+    const bao = await knock('Bao', room);
+    await notice(ana, 'Bao').waitFor();
+    const shown = await waitFor(ana, () => window.shownNotifications.length > 0 && window.shownNotifications, { what: 'a notification' });
+    assert.deepEqual(shown, [{ title: 'Bao wants to join', body: `They are waiting to be let into "${room}".` }]);
+    await Promise.all([ana.close(), bao.close()]);
+  });
+
   it('the host locks the call: everyone sees it, a newcomer is turned away; unlocked, they can knock', async () => {
     const room = 'wr-lock';
     const ana = await openClient(env.browser, env.server, 'Ana');
