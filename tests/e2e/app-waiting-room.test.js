@@ -147,6 +147,25 @@ describe('the waiting room with the app', () => {
     }
   });
 
+  it('`lancall host --no-waiting-room` lets a guest straight in', async () => {
+    const app = await startApp(['host', '--room', `${room}-open`, '--port', '0', '--no-waiting-room'], x.display);
+    try {
+      const [, link] = await app.stdoutMatch(/^Invite: (http:\/\/127\.0\.0\.1:\d+\/#room=\S+)$/m);
+      await until(() => app.states().some((s) => s.phase === 'in-call'), 'the app in its own call', 45_000);
+      const page = await browser.page(new URL(link).origin);
+      const phases = /** @type {string[]} */ ([]);
+      page.on('websocket', (ws) => ws.on('framereceived', (f) => { try { phases.push(JSON.parse(String(f.payload)).event); } catch { /* not JSON */ } }));
+      await page.goto(`${link}&name=Guest&autojoin=1`);
+      await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the guest in the call', timeout: 30_000 });
+      assert.ok(phases.includes('welcome') && !phases.includes('waiting'), `no waiting room: ${phases.join(', ')}`);
+      await until(() => app.states().at(-1)?.peers === 1, 'the guest in the app\'s call');
+      await page.close();
+    } finally {
+      const result = await app.stop();
+      if (result.code !== 0) console.error(app.log());
+    }
+  });
+
   it('Chromium hosts on `lancall serve --waiting-room`; the app knocks, waits, and is admitted; video both ways', async () => {
     const server = await startServer(['--bind', '127.0.0.1', '--port', '0', '--waiting-room']);
     /** @type {App | undefined} */ let app;
