@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { launch, waitFor } from './support/browser.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REPO, startServer } from './support/server.js';
+import { REPO, health, startServer } from './support/server.js';
 import { screenshot, startApp, startXvfb, until } from './support/app.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 
@@ -159,6 +159,33 @@ describe('the waiting room with the app', () => {
       await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the guest in the call', timeout: 30_000 });
       assert.ok(phases.includes('welcome') && !phases.includes('waiting'), `no waiting room: ${phases.join(', ')}`);
       await until(() => app.states().at(-1)?.peers === 1, 'the guest in the app\'s call');
+      await page.close();
+    } finally {
+      const result = await app.stop();
+      if (result.code !== 0) console.error(app.log());
+    }
+  });
+
+  it('the lobby\'s Waiting room switch, clicked off before hosting, lets a guest straight in', async () => {
+    const app = await startApp([], x.display, { settings: { name: 'Host' } });
+    try {
+      const lobby = await until(() => app.states().findLast((s) => s.lobby?.switch?.width > 0 && s.lobby.host?.width > 0), 'the lobby with its switch', 45_000);
+      assert.equal(lobby.lobby.waitingRoom, true, 'on by default');
+      const centre = (/** @type {{ x: number, y: number, width: number, height: number }} */ r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2 });
+      await clickInApp(x.display, centre(lobby.lobby.switch), lobby.viewport);
+      const off = await until(() => app.states().findLast((s) => s.lobby?.waitingRoom === false), 'the switch off', 10_000);
+      await clickInApp(x.display, centre(off.lobby.host), off.viewport);
+      const hosting = await until(() => app.states().findLast((s) => s.phase === 'in-call'), 'the app hosting its call', 45_000);
+      const hosted = hosting.title.split(' · ')[0];
+      // Where its server listens: the app's own listening socket.
+      const { stdout } = await run('ss', ['-Hltnp']);
+      const ports = [...stdout.matchAll(/127\.0\.0\.1:(\d+)|\*:(\d+)|0\.0\.0\.0:(\d+)|\[::\]:(\d+)/g)]
+        .filter((m) => stdout.split('\n').find((l) => l.includes(m[0]))?.includes(`pid=${app.process.pid},`))
+        .map((m) => Number(m[1] ?? m[2] ?? m[3] ?? m[4]));
+      const port = await until(async () => { for (const p of ports) if ((await health(p).catch(() => null))?.peers === 1) return p; return 0; }, "the app's server");
+      const page = await browser.page(`http://127.0.0.1:${port}`);
+      await page.goto(`http://127.0.0.1:${port}/#room=${encodeURIComponent(hosted)}&name=Guest&autojoin=1`);
+      await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the guest straight in the call', timeout: 30_000 });
       await page.close();
     } finally {
       const result = await app.stop();
