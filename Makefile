@@ -5,6 +5,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Flags for `make serve`, e.g. make serve ARGS="--port 9000"
 ARGS ?=
+# The app's test hooks (mock camera, test source, probes: src-tauri/src/app/
+# test_hooks.rs) for every test and benchmark build, one build shared with
+# scripts/test.sh; never for run, bundle or a release.
+TEST_FEATURES := --features lancall/test-hooks
 
 .PHONY: all deps run serve build types test test-rust test-e2e lint bench soak bench-call bench-media bench-app bundle check-bundle fuzz clean
 
@@ -28,7 +32,7 @@ serve: deps
 # side of the signaling protocol and of the native engine's bridge). `make
 # test` fails while a committed file differs from what the types say.
 types: deps
-	LANCALL_WRITE_TYPES=1 $(CARGO) test --lib -- typescript_is_current
+	LANCALL_WRITE_TYPES=1 $(CARGO) test --lib $(TEST_FEATURES) -- typescript_is_current
 
 # Every test: Rust unit, integration and process tests, clippy, then the
 # browser tests against the same debug binary (built once).
@@ -36,14 +40,14 @@ test: deps
 	bash scripts/test.sh
 
 test-rust: deps
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace $(TEST_FEATURES)
 
 test-e2e: deps
-	$(CARGO) build --bin lancall
+	$(CARGO) build --bin lancall $(TEST_FEATURES)
 	node --test --test-concurrency=1 tests/e2e/
 
 lint: deps
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 
 # Signaling load: lancall beside peerjs-server in one run.
 bench: deps
@@ -56,17 +60,17 @@ soak: deps
 	bash scripts/soak.sh
 
 bench-call: deps
-	$(CARGO) build --bin lancall
+	$(CARGO) build --bin lancall $(TEST_FEATURES)
 	node bench/call-setup.mjs
 
 # A 640x480 30 fps call, the native engine to Chromium beside Chromium to
 # Chromium: set-up, CPU per call, video latency (tests/media/bench.rs).
 bench-media: deps
-	$(CARGO) test --test media -- --ignored --nocapture --exact bench::bench_media
+	$(CARGO) test --test media $(TEST_FEATURES) -- --ignored --nocapture --exact bench::bench_media
 
 # Installable .deb and .rpm (tauri.conf.json bundle.targets) into
 # target/release/bundle/, then their sizes; `make check-bundle` installs the
-# .deb (root) and checks that the installed program runs.
+# .deb (root) and checks that the installed program runs and has no test hook.
 bundle: deps
 	npx tauri build
 	@ls -l target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm

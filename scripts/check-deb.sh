@@ -1,10 +1,33 @@
 #!/usr/bin/env bash
 # Install a lancall .deb as a person would (dpkg -i), check that the
 # installed program runs, then remove it again. Root only (dpkg); elsewhere
-# it says why it skipped.
-#   scripts/check-deb.sh path/to/lancall_*.deb
+# it says why it skipped. First, as anyone: the packaged program has none of
+# the app's test hooks (src-tauri/src/app/test_hooks.rs), which only builds
+# with the `test-hooks` feature have; TESTED, a binary of such a build, must
+# have every one of them, so this check can fail.
+#   scripts/check-deb.sh path/to/lancall_*.deb [TESTED]
 set -euo pipefail
-deb=${1:?usage: scripts/check-deb.sh LANCALL.deb}
+deb=${1:?usage: scripts/check-deb.sh LANCALL.deb [TESTED]}
+tested=${2:-}
+
+hooks=(LANCALL_MOCK_CAPTURE LANCALL_TEST_SOURCE LANCALL_MEDIA_PROBE LANCALL_STATE_PROBE)
+packaged=$(mktemp)
+dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*usr/bin/lancall' >"$packaged"
+for hook in "${hooks[@]}"; do
+  n=$(grep -ac "$hook" "$packaged" || true)
+  if [ "$n" != 0 ]; then
+    echo "check-deb: the packaged lancall has the test hook $hook ($n lines): built with --features test-hooks?" >&2
+    rm -f "$packaged"
+    exit 1
+  fi
+  if [ -n "$tested" ] && ! grep -aq "$hook" "$tested"; then
+    echo "check-deb: the tested binary $tested lacks $hook: the hook check would prove nothing" >&2
+    rm -f "$packaged"
+    exit 1
+  fi
+done
+rm -f "$packaged"
+echo "check-deb: none of ${hooks[*]} in the packaged lancall${tested:+ (the tested one has all)}"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "check-deb: skipped: dpkg -i needs root" >&2

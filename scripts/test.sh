@@ -5,11 +5,17 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "build (debug, once for every stage)"
-cargo build --workspace --all-targets
+# The app's test hooks (mock camera, test source, probes) are a cargo
+# feature, off in every build people get: each test stage builds with it,
+# the same features everywhere so nothing is compiled twice, and only the
+# .deb at the end without it.
+FEATURES=(--features lancall/test-hooks)
+
+step "build (debug, once for every stage, with the test hooks)"
+cargo build --workspace --all-targets "${FEATURES[@]}"
 
 step "clippy"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets "${FEATURES[@]}" -- -D warnings
 
 step "client type check (tsc --checkJs over ui/)"
 npx --no-install tsc --noEmit -p .
@@ -19,18 +25,27 @@ node --test tests/architecture/
 
 step "rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast
+  cargo nextest run --workspace --no-fail-fast "${FEATURES[@]}"
   # nextest does not run doctests
-  cargo test --workspace --doc
+  cargo test --workspace --doc "${FEATURES[@]}"
 else
-  cargo test --workspace --no-fail-fast
+  cargo test --workspace --no-fail-fast "${FEATURES[@]}"
 fi
 
 step "browser tests (node --test, Chromium)"
 LANCALL_BIN="$PWD/target/debug/lancall" node --test --test-concurrency=1 tests/e2e/
 
-step "bundle (.deb from the debug build) installs and runs"
-# The release bundle is `make bundle`; CI checks the packaging itself on the
-# debug build it already has, so nothing is compiled twice.
+step "bundle (.deb from a debug build without the test hooks) installs and runs"
+# The release bundle is `make bundle`; CI checks the packaging itself on a
+# debug build, which shares every dependency with the tests' build: only the
+# lancall crate compiles again, without the hooks. check-deb.sh proves the
+# tested binary has the hooks' names and the packaged one none of them.
+tested=$(mktemp)
+trap 'rm -f "$tested"' EXIT
+cp target/debug/lancall "$tested"
+start=$SECONDS
 npx --no-install tauri build --debug --bundles deb
-bash scripts/check-deb.sh target/debug/bundle/deb/lancall_*_amd64.deb
+echo "test.sh: the .deb's build took $((SECONDS - start)) s"
+bash scripts/check-deb.sh target/debug/bundle/deb/lancall_*_amd64.deb "$tested"
+# target/debug/lancall is now the hookless one: `cargo build --bin lancall
+# --features test-hooks` before running app tests by hand.

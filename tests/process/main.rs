@@ -3,6 +3,9 @@
 
 mod app_window;
 mod hosting;
+// It turns on the app's test hooks (mock camera, media probe), which only a
+// build with the `test-hooks` feature has (`make test` builds with it).
+#[cfg(feature = "test-hooks")]
 mod media_permissions;
 mod serve_cli;
 mod support;

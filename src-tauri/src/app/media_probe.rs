@@ -1,5 +1,6 @@
 //! Self-checks of the app's window, for tests that watch the app from
-//! outside the process:
+//! outside the process (test hooks: only in builds with the `test-hooks`
+//! feature, see `test_hooks`):
 //!
 //! - `LANCALL_MEDIA_PROBE=1`: once the page has loaded the app asks it for
 //!   the camera and microphone, geolocation and notifications, and logs what
@@ -16,9 +17,6 @@
 
 use tauri::webview::{PageLoadEvent, PageLoadPayload};
 use tauri::{Runtime, Webview};
-
-/// Set to `1` to run the probe after each page load.
-pub const PROBE_ENV: &str = "LANCALL_MEDIA_PROBE";
 
 /// The body of an async function run in the page; it returns a JSON string.
 /// Each step records its outcome rather than throwing, so one report says it all.
@@ -43,9 +41,6 @@ out.geolocation = await new Promise((resolve) => {
 out.notifications = typeof Notification === 'undefined' ? 'absent' : await Notification.requestPermission();
 return JSON.stringify(out);
 "#;
-
-/// Set to `1` to log the call's state every second.
-pub const STATE_PROBE_ENV: &str = "LANCALL_STATE_PROBE";
 
 /// The client's phase and own peer id, its local preview's and remote tiles' progress (each
 /// tile with its peer's id and shown state), the host banner's text when it
@@ -102,24 +97,15 @@ return JSON.stringify({
 });
 "#;
 
-fn flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| v == "1")
-}
-
-/// Whether any probe was asked for.
-pub fn wanted() -> bool {
-    flag(PROBE_ENV) || flag(STATE_PROBE_ENV)
-}
-
 /// The page-load hook: start the probes asked for once the page has loaded.
 pub fn on_page_load<R: Runtime>(webview: &Webview<R>, payload: &PageLoadPayload<'_>) {
     if payload.event() != PageLoadEvent::Finished {
         return;
     }
-    if flag(PROBE_ENV) {
+    if super::test_hooks::media_probe() {
         run(webview, PROBE_JS, "media probe");
     }
-    if flag(STATE_PROBE_ENV) {
+    if super::test_hooks::state_probe() {
         let webview = webview.clone();
         // Ends with the process; one probe a second costs nothing.
         std::thread::spawn(move || loop {

@@ -14,15 +14,12 @@
 //!
 //! On Linux, WebKitGTK also ships with media streams off: [`enable_media`]
 //! turns them on, with WebRTC where the build has it, and the mock camera and
-//! microphone when `LANCALL_MOCK_CAPTURE=1` (for tests). macOS needs the
+//! microphone when `LANCALL_MOCK_CAPTURE=1` (a test hook, see `test_hooks`). macOS needs the
 //! usage strings and entitlements in `src-tauri/Info.plist` and
 //! `src-tauri/entitlements.plist` instead.
 
 use tauri::webview::{PermissionKind, PermissionResponse};
 use tauri::{Runtime, Url, Webview};
-
-/// Set to `1` to give the webview WebKitGTK's fake camera and microphone.
-pub const MOCK_CAPTURE_ENV: &str = "LANCALL_MOCK_CAPTURE";
 
 /// The origins the app's own pages are served from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +98,6 @@ pub fn on_request<R: Runtime>(own: OwnOrigins) -> impl Fn(Webview<R>, Permission
     }
 }
 
-/// Whether the tests asked for fake capture devices.
-fn mock_capture() -> bool {
-    std::env::var(MOCK_CAPTURE_ENV).is_ok_and(|v| v == "1")
-}
-
 /// Turn on what calls need in every webview of the app. Only Linux has
 /// anything to switch on; elsewhere this does nothing.
 pub fn enable_media<R: Runtime>(app: &tauri::AppHandle<R>) {
@@ -118,7 +110,7 @@ pub fn enable_media<R: Runtime>(app: &tauri::AppHandle<R>) {
 #[cfg(target_os = "linux")]
 fn enable_media_in<R: Runtime>(webview: &tauri::WebviewWindow<R>) {
     let label = webview.label().to_owned();
-    let mock = mock_capture();
+    let mock = super::test_hooks::mock_capture();
     let done = webview.with_webview(move |platform| {
         use webkit2gtk::{SettingsExt, WebViewExt};
         let Some(settings) = platform.inner().settings() else {
@@ -142,8 +134,8 @@ fn enable_media_in<R: Runtime>(webview: &tauri::WebviewWindow<R>) {
 
 #[cfg(not(target_os = "linux"))]
 fn enable_media_in<R: Runtime>(_webview: &tauri::WebviewWindow<R>) {
-    if mock_capture() {
-        tracing::warn!("{MOCK_CAPTURE_ENV} only has an effect with WebKitGTK (Linux)");
+    if super::test_hooks::mock_capture() {
+        tracing::warn!("the mock camera only works with WebKitGTK (Linux)");
     }
 }
 

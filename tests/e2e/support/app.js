@@ -2,7 +2,7 @@
 // window on a private Xvfb display, with WebKitGTK's mock camera and
 // microphone, watched through its log and screenshots of its display.
 import { spawn, execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,22 @@ export async function startXvfb() {
   };
 }
 
+/** @type {Map<string, Promise<boolean>>} */
+const hooked = new Map();
+
+/**
+ * The mock camera and the state probe are test hooks, compiled only into
+ * builds with the `test-hooks` feature (their names are in the binary only
+ * then): fail at once, saying so, rather than wait for reports that never come.
+ * @param {string} bin
+ */
+async function assertTestHooks(bin) {
+  if (!hooked.has(bin)) hooked.set(bin, readFile(bin).then((b) => b.includes('LANCALL_STATE_PROBE')));
+  if (!(await hooked.get(bin))) {
+    throw new Error(`${bin} was built without the test hooks: build it with \`cargo build --bin lancall --features test-hooks\` (make test does)`);
+  }
+}
+
 /**
  * Start the app with `args` on `display`, its settings in a fresh folder.
  * The log (stderr) and stdout are kept; `states()` gives what the app's
@@ -46,6 +62,7 @@ export async function startXvfb() {
  *   off; settings: what the app finds saved from an earlier run
  */
 export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings } = {}) {
+  if (probe) await assertTestHooks(bin);
   const config = await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
   if (settings) {
     // Where Tauri keeps the app's config (XDG_CONFIG_HOME below, then the identifier).

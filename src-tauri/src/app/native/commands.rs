@@ -18,8 +18,7 @@ use crate::media::{IceCandidate, Result, SessionDescription};
 #[tauri::command]
 pub async fn native_engine_check() -> Result<EngineCheck> {
     crate::media::init()?;
-    let flag = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
-    let mock = flag(crate::app::permissions::MOCK_CAPTURE_ENV) && !flag(super::TEST_SOURCE_ENV);
+    let mock = crate::app::test_hooks::mock_capture() && !super::test_source();
     Ok(EngineCheck { preview: !mock })
 }
 

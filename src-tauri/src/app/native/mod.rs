@@ -38,10 +38,6 @@ mod running;
 use tauri::ipc::Invoke;
 use tauri::Runtime;
 
-/// Set to `1` to send a test pattern and tone instead of the devices.
-#[cfg(target_os = "linux")]
-pub const TEST_SOURCE_ENV: &str = "LANCALL_TEST_SOURCE";
-
 /// The app's engine, started on first use.
 #[derive(Default)]
 pub struct NativeEngine {
@@ -114,8 +110,9 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether the engine sends test patterns and tones (`LANCALL_TEST_SOURCE=1`).
+/// Whether the engine sends test patterns and tones (`LANCALL_TEST_SOURCE=1`,
+/// a test hook).
 #[cfg(target_os = "linux")]
 fn test_source() -> bool {
-    std::env::var(TEST_SOURCE_ENV).is_ok_and(|v| v == "1")
+    super::test_hooks::test_source()
 }
