@@ -11,6 +11,8 @@ It reports on stdout as JSON lines, one object each, for the Node tests
   {"event": "state", "peer": "…", "state": "connected"}
   {"event": "frames", "peer": "…", "decoded": 42, "distinct": 40, "width": 640, "height": 480}
   {"event": "error", "message": "…"}
+  {"event": "channel", "peer": "…", "open": true}   (with --chat-bytes)
+  {"event": "sent", "peer": "…", "bytes": 1048576}   (with --chat-bytes)
 
 Who offers (--offer):
   join   the lancall and seed rule: offer to a member when the host says it
@@ -24,6 +26,13 @@ what the seed page reads (`join` count, offer/answer/candidate, exit_room):
 no version, no `to`, no welcome, no `from` (a seed room has two people).
 With --protocol v1 it joins with version 1, keeps one connection per peer id
 and resolves glare as perfect negotiation does (polite: the greater id).
+
+With --chat-bytes N it is a hostile peer of the data channel: it opens
+lancall's `lancall` channel when it offers (and takes the other's when it
+answers), says hello, and then sends a chat message whose text is N
+characters, ignoring the size the other side's SDP allows
+(`a=max-message-size`), followed by a short chat message ("after the big
+one") that shows whether the channel still carries anything.
 """
 
 import argparse
@@ -78,6 +87,7 @@ class Remote:
 
     def __init__(self, peer, key, polite):
         self.peer = peer
+        self.channel = None
         self.key = key
         self.polite = polite
         self.pc = None
@@ -104,6 +114,38 @@ class Remote:
             if track.kind == "video":
                 asyncio.ensure_future(self.count(pc, track))
 
+        @pc.on("datachannel")
+        def _channel(channel):
+            if pc is self.pc and channel.label == "lancall" and self.peer.args.chat_bytes:
+                self.bind(channel)
+
+    def bind(self, channel):
+        """Watch the `lancall` channel; once open, send the big message."""
+        self.channel = channel
+
+        async def big():
+            await asyncio.sleep(2)  # hello seen, tiles up
+            text = "x" * self.peer.args.chat_bytes
+            # Past what the other side allows: aiortc checks, a hostile peer does not.
+            channel.transport._remote_max_message_size = 0
+            try:
+                channel.send(json.dumps({"t": "chat", "id": "big-1", "text": text, "ts": 0}))
+                say("sent", peer=self.key, bytes=len(text))
+                await asyncio.sleep(2)
+                channel.send(json.dumps({"t": "chat", "id": "after-1", "text": "after the big one", "ts": 0}))
+            except Exception as e:
+                say("error", message=f"send: {type(e).__name__}: {e}")
+
+        def opened():
+            say("channel", peer=self.key, open=True)
+            channel.send(json.dumps({"t": "hello", "name": self.peer.args.name, "mic": True, "cam": True}))
+            asyncio.ensure_future(big())
+
+        channel.on("open", opened)
+        channel.on("close", lambda: say("channel", peer=self.key, open=False))
+        if channel.readyState == "open":
+            opened()
+
     async def count(self, pc, track):
         last = 0.0
         while True:
@@ -125,6 +167,8 @@ class Remote:
 
     async def offer(self):
         pc = self.pc
+        if self.peer.args.chat_bytes and self.channel is None:
+            self.bind(pc.createDataChannel("lancall"))
         await pc.setLocalDescription(await pc.createOffer())
         if pc is self.pc:
             # aiortc gathers before it returns, so the offer carries every candidate.
@@ -263,6 +307,8 @@ async def main():
     p.add_argument("--name", default="aiortc")
     p.add_argument("--protocol", choices=["seed", "v1"], default="v1")
     p.add_argument("--offer", choices=["join", "always", "never"], default="join")
+    p.add_argument("--chat-bytes", type=int, default=0,
+                   help="open the data channel and send a chat message this long (see above)")
     p.add_argument("--verbose", action="store_true", help="aiortc's own log and every SDP on stderr")
     args = p.parse_args()
     if args.verbose:

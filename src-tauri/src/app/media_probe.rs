@@ -44,7 +44,8 @@ return JSON.stringify(out);
 
 /// The client's phase and own peer id, its local preview's and remote tiles' progress (each
 /// tile with its peer's id and shown state), the host banner's text when it
-/// shows, the chat's line count, the peers' names and verification words (`sas`: state and
+/// shows, the chat's line count and its last three lines (the start of each, its length and
+/// whether it was cut), the notices (toasts) showing, the peers' names and verification words (`sas`: state and
 /// words, ui/js/verify.js), the frames each connection decoded (in the
 /// order of `ids`), the people count on screen, and each waiting-room
 /// notice a host sees with where its Admit button is in the page (with the
@@ -80,11 +81,16 @@ return JSON.stringify({
   ids: typeof diag?.peers === 'function' ? diag.peers().map((p) => p.id) : null,
   chip: document.getElementById('room-chip-count')?.textContent ?? null,
   chat: document.querySelectorAll('#chat-log > li').length,
+  lastChat: [...document.querySelectorAll('#chat-log > li')].slice(-3).map((li) => {
+    const body = li.querySelector('.body')?.textContent ?? li.textContent ?? '';
+    return { start: body.slice(0, 24), length: body.length, cut: Boolean(li.querySelector('.cut')) };
+  }),
   names: typeof diag?.peers === 'function' ? diag.peers().map((p) => p.name) : null,
   sas: typeof diag?.peers === 'function' ? diag.peers().map((p) => ({ state: p.sasState, words: p.sas })) : null,
   banner: document.getElementById('banner')?.hidden === false ? document.getElementById('banner-text')?.textContent ?? '' : null,
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,
+  toasts: [...document.querySelectorAll('#toasts .toast')].map((t) => t.textContent ?? ''),
   knocks: [...document.querySelectorAll('#knocks .knock')].map((k) => {
     const r = k.querySelector('[data-admit]')?.getBoundingClientRect();
     return { name: k.querySelector('strong')?.textContent ?? '', admit: r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null };

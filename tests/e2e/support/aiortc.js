@@ -11,7 +11,8 @@ const SCRIPT = join(REPO, 'tests', 'interop', 'aiortc-peer.py');
 
 /**
  * @typedef {{ event: string, [field: string]: any }} Report
- * @typedef {{ ws: string, room: string, name?: string, protocol?: 'seed' | 'v1', offer?: 'join' | 'always' | 'never' }} PeerOptions
+ * @typedef {{ ws: string, room: string, name?: string, protocol?: 'seed' | 'v1', offer?: 'join' | 'always' | 'never',
+ *   chatBytes?: number }} PeerOptions  chatBytes: send a chat message this long over the data channel (a hostile peer)
  */
 
 /**
@@ -22,7 +23,8 @@ const SCRIPT = join(REPO, 'tests', 'interop', 'aiortc-peer.py');
 export function startAiortc(o) {
   if (!existsSync(VENV_PYTHON)) throw new Error(`no aiortc venv at ${VENV_PYTHON}: run scripts/install-deps.sh`);
   const args = [SCRIPT, '--ws', o.ws, '--room', o.room, '--name', o.name ?? 'aiortc',
-    '--protocol', o.protocol ?? 'v1', '--offer', o.offer ?? 'join', ...(process.env.AIORTC_VERBOSE ? ['--verbose'] : [])];
+    '--protocol', o.protocol ?? 'v1', '--offer', o.offer ?? 'join', ...(o.chatBytes ? ['--chat-bytes', String(o.chatBytes)] : []),
+    ...(process.env.AIORTC_VERBOSE ? ['--verbose'] : [])];
   const child = spawn(VENV_PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   /** @type {Report[]} */
   const reports = [];

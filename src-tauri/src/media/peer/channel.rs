@@ -12,7 +12,7 @@ use gstreamer_webrtc as gst_webrtc;
 
 use super::{emit, Inner, Link};
 use crate::media::error::{Error, Result};
-use crate::media::PeerEvent;
+use crate::media::{Event, PeerEvent};
 
 /// The label of the call's data channel, as lancall's client opens it.
 pub(super) const LABEL: &str = "lancall";
@@ -25,17 +25,40 @@ pub(super) const LABEL: &str = "lancall";
 const RATE: f64 = 200.0;
 const BURST: f64 = 400.0;
 
-/// A token bucket over one peer's data channel messages.
+/// The size from which a message is not one of lancall's, in bytes.
+/// A client's messages are a few hundred bytes; a chat message is shown up
+/// to 4,000 characters. It is also where GStreamer 1.22's SCTP (usrsctp's
+/// partial delivery) cuts a longer message: a hostile peer's 1 MiB came as
+/// fifteen messages of 66,120 bytes and a tail, each passed on as if whole
+/// (`on-message-string` has no mark for a piece). So a message this long
+/// is a piece of one too big: it and the pieces after it, up to the first
+/// shorter one (its tail), are dropped, and the page is told once.
+pub(super) const PIECE: usize = 65_536;
+
+/// What becomes of one message from the peer.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Admit {
+    /// To the page.
+    Pass,
+    /// Dropped: over the pace, or a further piece of a message too big.
+    Drop,
+    /// Dropped, the first piece of a message too big: say so.
+    TooBig,
+}
+
+/// A token bucket over one peer's data channel messages, and whether a
+/// message too big is coming in pieces.
 #[derive(Debug)]
 pub(super) struct Pace {
     tokens: f64,
     at: Option<std::time::Instant>,
     dropped: u64,
+    in_piece: bool,
 }
 
 impl Default for Pace {
     fn default() -> Self {
-        Pace { tokens: BURST, at: None, dropped: 0 }
+        Pace { tokens: BURST, at: None, dropped: 0, in_piece: false }
     }
 }
 
@@ -53,17 +76,43 @@ impl Pace {
         self.tokens -= 1.0;
         true
     }
+
+    /// A message of `len` bytes arriving `now` (see [`PIECE`], [`Pace::take`]).
+    pub(super) fn admit(&mut self, now: std::time::Instant, len: usize) -> Admit {
+        if len >= PIECE {
+            let first = !self.in_piece;
+            self.in_piece = true;
+            return if first { Admit::TooBig } else { Admit::Drop };
+        }
+        if std::mem::take(&mut self.in_piece) {
+            return Admit::Drop; // the tail
+        }
+        if self.take(now) {
+            Admit::Pass
+        } else {
+            Admit::Drop
+        }
+    }
 }
 
-/// Whether a message from `inner`'s peer may go to the page now (see [`Pace`]).
-fn paced(inner: &Inner) -> bool {
+/// Whether a message of `len` bytes from `inner`'s peer may go to the page
+/// now (see [`Pace`]); the page hears of one too big.
+fn admitted(inner: &Inner, len: usize) -> bool {
     let mut pace = inner.pace.lock().unwrap_or_else(|e| e.into_inner());
-    let passed = pace.take(std::time::Instant::now());
+    let admit = pace.admit(std::time::Instant::now(), len);
     // Said once per thousand dropped: a flood must not flood the log too.
-    if !passed && pace.dropped % 1000 == 1 {
+    if admit == Admit::Drop && pace.dropped % 1000 == 1 {
         tracing::info!(peer = %inner.id, dropped = pace.dropped, "a peer sends data channel messages faster than {RATE}/s; the excess is dropped");
     }
-    passed
+    drop(pace);
+    if admit == Admit::TooBig {
+        tracing::info!(peer = %inner.id, "a peer sent a data channel message of {PIECE} bytes or more; dropped");
+        if !inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            let message = format!("sent a data channel message of {} KiB or more, which no client sends; it was dropped", PIECE / 1024);
+            let _ = inner.events.send(Event::Error { peer: Some(inner.id.clone()), message });
+        }
+    }
+    admit == Admit::Pass
 }
 
 impl Link {
@@ -118,7 +167,7 @@ pub(super) fn bind_channel(inner: &Arc<Inner>, channel: gst_webrtc::WebRTCDataCh
     let w = Arc::downgrade(inner);
     channel.connect_on_message_string(move |_, text| {
         if let (Some(i), Some(text)) = (w.upgrade(), text) {
-            if paced(&i) {
+            if admitted(&i, text.len()) {
                 emit(&i, PeerEvent::Message(text.to_owned()));
             }
         }
@@ -126,7 +175,7 @@ pub(super) fn bind_channel(inner: &Arc<Inner>, channel: gst_webrtc::WebRTCDataCh
     let w = Arc::downgrade(inner);
     channel.connect_on_message_data(move |_, data| {
         if let (Some(i), Some(data)) = (w.upgrade(), data) {
-            if paced(&i) {
+            if admitted(&i, data.len()) {
                 emit(&i, PeerEvent::Message(String::from_utf8_lossy(data).into_owned()));
             }
         }
@@ -153,6 +202,21 @@ mod tests {
         let passed = (0..20_000).filter(|_| pace.take(later)).count();
         assert_eq!(passed, RATE as usize, "a second later, a second's worth");
         assert_eq!(pace.dropped, 2 * 20_000 - (BURST + RATE) as u64);
+    }
+
+    #[test]
+    fn a_message_too_big_comes_in_pieces_and_is_dropped_whole_once() {
+        let mut pace = Pace::default();
+        let t0 = Instant::now();
+        assert_eq!(pace.admit(t0, 120), Admit::Pass);
+        // 1 MiB as GStreamer 1.22 hands it over: fifteen pieces of 66,120 bytes and a tail.
+        assert_eq!(pace.admit(t0, 66_120), Admit::TooBig);
+        for _ in 0..14 {
+            assert_eq!(pace.admit(t0, 66_120), Admit::Drop);
+        }
+        assert_eq!(pace.admit(t0, 56_821), Admit::Drop, "the tail");
+        assert_eq!(pace.admit(t0, 80), Admit::Pass, "the next message is whole");
+        assert_eq!(pace.admit(t0, PIECE - 1), Admit::Pass, "just under a piece passes");
     }
 
     #[test]
