@@ -80,6 +80,18 @@ describe('the waiting room', () => {
     await Promise.all([ana.close(), chen.close()]);
   });
 
+  it('a knocker who leaves the waiting room takes their notice away', async () => {
+    const room = 'wr-leave';
+    const ana = await openClient(env.browser, env.server, 'Ana');
+    await joinCall(ana, env.server, { name: 'Ana', room });
+    const hana = await knock('Hana', room);
+    await notice(ana, 'Hana').waitFor();
+    await hana.getByRole('button', { name: 'Leave' }).click();
+    await waitFor(hana, () => window.lancall.phase() === 'idle', { what: 'Hana back in the lobby' });
+    await waitFor(ana, () => document.querySelectorAll('.knock').length === 0, { what: "Hana's notice gone", timeout: 5000 });
+    await Promise.all([ana.close(), hana.close()]);
+  });
+
   it('two knock: the host sees both and "Admit all" lets both in', async () => {
     const room = 'wr-all';
     const ana = await openClient(env.browser, env.server, 'Ana');
