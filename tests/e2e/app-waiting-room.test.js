@@ -3,7 +3,10 @@
 //   guest opens the invite link and waits; the app, in the background
 //   behind another window, shows the knock and asks for attention (the X
 //   urgency hint), and a real mouse click (xdotool) on its Admit button
-//   lets the guest in; video then flows both ways;
+//   lets the guest in; video then flows both ways; the window leaves and
+//   rejoins, a host by its server's key (not as the room's maker);
+// - `lancall host --no-waiting-room`, and the lobby's switch clicked off,
+//   let guests straight in;
 // - Chromium makes a room on `lancall serve --waiting-room` and hosts it;
 //   the app (`lancall join`) knocks, its state probe shows it waiting, and
 //   once Chromium admits it, it is in the call with video both ways.
@@ -140,7 +143,21 @@ describe('the waiting room with the app', () => {
       await waitForRemoteVideo(page, 1, { what: "the app's video in Chromium", timeout: 45_000 });
       const decoded = await appDecodes(app);
       assert.ok(decoded.at(-1) > 10, `frames decoded in the app: ${decoded.at(-1)}`);
-      await page.close();
+
+      // The window leaves (Call menu, Ctrl+Shift+L) and comes back while the
+      // guest keeps the room: no longer its maker, it is a host by the
+      // server's key alone, so it goes straight in and hears the next knock.
+      await run('xdotool', ['key', '--clearmodifiers', 'ctrl+shift+l'], { env: { ...process.env, DISPLAY: x.display } });
+      const left = await until(() => app.states().findLast((s) => s.phase === 'idle' && s.lobby?.rejoin?.width > 0), 'the app out of its call, Rejoin offered', 15_000);
+      const since = Date.now();
+      await clickInApp(x.display, { x: left.lobby.rejoin.x + left.lobby.rejoin.width / 2, y: left.lobby.rejoin.y + left.lobby.rejoin.height / 2 }, left.viewport);
+      await until(() => app.states().some((s) => s.at > since && s.phase === 'in-call' && s.peers === 1), 'the app back in its call with the guest', 30_000);
+      assert.ok(!app.states().some((s) => s.at > since && s.phase === 'waiting'), 'the key holder never waited');
+      const second = await browser.page(new URL(link).origin);
+      await second.goto(`${link}&name=Second&autojoin=1`);
+      await waitFor(second, () => window.lancall?.phase() === 'waiting', { what: 'a second guest waiting', timeout: 30_000 });
+      await until(() => app.states().findLast((s) => s.at > since && s.knocks?.some((k) => k.name === 'Second')), "the second guest's knock in the app's window", 30_000);
+      await Promise.all([page.close(), second.close()]);
     } finally {
       const result = await app.stop();
       if (result.code !== 0) console.error(app.log());

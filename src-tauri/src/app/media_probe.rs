@@ -50,8 +50,8 @@ return JSON.stringify(out);
 /// order of `ids`), the people count on screen, and each waiting-room
 /// notice a host sees with where its Admit button is in the page (with the
 /// page's size, so a test can click it on the screen), and on the lobby
-/// the Waiting room switch (its state and place) and the Host button's
-/// place, as JSON. WebKit
+/// the Waiting room switch (its state and place) and the places of the
+/// Host button and of the hosting bar's Rejoin, as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -98,7 +98,7 @@ return JSON.stringify({
   viewport: { width: innerWidth, height: innerHeight },
   lobby: document.getElementById('lobby')?.hidden === false ? (() => {
     const at = (id) => { const r = document.getElementById(id)?.getBoundingClientRect(); return r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null; };
-    return { waitingRoom: document.getElementById('waiting-room')?.checked ?? null, switch: at('waiting-room-field'), host: at('join') };
+    return { waitingRoom: document.getElementById('waiting-room')?.checked ?? null, switch: at('waiting-room-field'), host: at('join'), rejoin: at('bar-rejoin') };
   })() : null,
 });
 "#;
