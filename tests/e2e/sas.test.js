@@ -2,9 +2,11 @@
 // Chromium clients: both sides of a call show the same words once each has
 // committed to a nonce and revealed it; with the fingerprints swapped by a
 // relay (an attacker putting its own DTLS endpoint in between) no words
-// ever show; a side that sees another fingerprint than the other has, or a
-// reveal that does not match its commitment, shows a verification failure,
-// never words. The Linux app's words: sas-app.test.js.
+// ever show; a man in the middle who plays the exchange with each side
+// (committing before it sees their nonces) passes every check, but the two
+// sides see different words; a side that sees another fingerprint than the
+// other has, or a reveal that does not match its commitment, shows a
+// verification failure, never words. The Linux app's words: sas-app.test.js.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServerAndBrowser } from './support/fixture.js';
@@ -79,6 +81,61 @@ function seeAnotherFingerprint(fingerprint) {
       return { type: d.type, sdp: d.sdp.replace(/^a=fingerprint:(\S+) \S+$/gm, `a=fingerprint:$1 ${fingerprint}`) };
     },
   });
+}
+
+/**
+ * Runs in a page before its scripts: a man in the middle of this page's
+ * connection, as far as this page can tell. The client reads the other
+ * side's fingerprint as `fingerprint` (the one in the middle's own), and
+ * the verification plays along with it: the other side's commitment and
+ * reveal are replaced by the middle's own, to a nonce it drew before it
+ * saw the other's, for the fingerprint this page sees; the rounds are
+ * renamed both ways. Everything checks out on both ends; only the words
+ * differ.
+ * @param {string} fingerprint
+ */
+function manInTheMiddle(fingerprint) {
+  const w = /** @type {any} */ (window);
+  const desc = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'remoteDescription'));
+  const fake = (/** @type {string} */ sdp) => sdp.replace(/^a=fingerprint:(\S+) \S+$/gm, `a=fingerprint:$1 ${fingerprint}`);
+  Object.defineProperty(RTCPeerConnection.prototype, 'remoteDescription', {
+    configurable: true,
+    get() {
+      w.__pc = this;
+      const d = desc.get?.call(this);
+      return d && { type: d.type, sdp: fake(d.sdp) };
+    },
+  });
+  /** @type {any} */ let sas = null;
+  import('/js/sas.js').then((m) => { sas = m; });
+  const nonce = crypto.getRandomValues(new Uint8Array(32));
+  /** The rounds as the other side and as this page name them. */
+  const rounds = () => {
+    const local = sas.fingerprintsOf(w.__pc.localDescription.sdp);
+    const real = sas.fingerprintsOf(desc.get?.call(w.__pc).sdp);
+    return { theirs: sas.roundOf(local, real), ours: sas.roundOf(local, sas.fingerprintsOf(fake(desc.get?.call(w.__pc).sdp))), seen: sas.fingerprintsOf(fake(desc.get?.call(w.__pc).sdp)) };
+  };
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (/** @type {any} */ data) {
+    if (typeof data === 'string' && data.startsWith('{"t":"sas-')) {
+      const m = JSON.parse(data);
+      m.r = rounds().theirs;
+      data = JSON.stringify(m);
+    }
+    return send.call(this, data);
+  };
+  const listen = RTCDataChannel.prototype.addEventListener;
+  RTCDataChannel.prototype.addEventListener = function (/** @type {string} */ type, /** @type {any} */ fn, /** @type {any} */ o) {
+    if (type !== 'message') return listen.call(this, type, fn, o);
+    return listen.call(this, type, (/** @type {MessageEvent} */ e) => {
+      if (typeof e.data !== 'string' || !e.data.startsWith('{"t":"sas-')) return fn(e);
+      const m = JSON.parse(e.data);
+      const r = rounds();
+      w.__middle = (w.__middle ?? 0) + 1;
+      const ours = m.t === 'sas-commit' ? { t: m.t, r: r.ours, c: sas.commitment(nonce, r.seen) } : { t: m.t, r: r.ours, n: sas.toHex(nonce) };
+      return fn(new MessageEvent('message', { data: JSON.stringify(ours) }));
+    }, o);
+  };
 }
 
 /**
@@ -165,6 +222,17 @@ describe('verification words (short authentication string)', () => {
     console.log(`both sides failed after ${Date.now() - started} ms`);
     for (const page of [alice, bob]) assert.equal(await page.evaluate(() => window.lancall.peers()[0]?.sas), '');
     assert.equal(await panelSas(bob, (t) => t.startsWith('failed:')), 'failed:Verification failed');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('a man in the middle who commits before it sees the nonces passes every check, and the two sides see different words', async () => {
+    const { alice, bob } = await twoInACall(env, 'sas-mitm', [manInTheMiddle, ATTACKER]);
+    const [a, b] = [await wordsOf(alice), await wordsOf(bob)];
+    const replaced = await bob.evaluate(() => /** @type {any} */ (window).__middle ?? 0);
+    console.log(`Alice sees "${a}", Bob (in the middle's hands) sees "${b}"; ${replaced} messages replaced`);
+    assert.ok(replaced >= 2, 'the middle replaced the commitment and the reveal');
+    assert.notEqual(a, b);
     await alice.close();
     await bob.close();
   });
