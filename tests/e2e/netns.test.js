@@ -129,7 +129,9 @@ describe('two hosts on a LAN (network namespaces)', { skip: why ?? false }, () =
       assert.equal(stats[0]?.candidateType, 'host', `${who}: direct path`);
     }
     // And the two ends show the same verification words.
-    const words = await Promise.all(pages.map(([, page]) => /** @type {import('playwright-core').Page} */ (page).evaluate(() => window.lancall.peers()[0]?.sas)));
+    // (once each has checked the other's reveal: verify.js)
+    const words = await Promise.all(pages.map(([, page]) => /** @type {import('playwright-core').Page} */ (page)
+      .waitForFunction(() => window.lancall.peers()[0]?.sas, undefined, { timeout: 20_000, polling: 100 }).then((h) => h.jsonValue())));
     assert.ok(words[0] && words[0] === words[1], `words: ${words}`);
   });
 });
