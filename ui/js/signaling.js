@@ -20,15 +20,14 @@ export const PROTOCOL_VERSION = 1;
  * @typedef {import('./types/signal').ClientEvent} ClientEvent
  * @typedef {'idle'|'connecting'|'open'|'reconnecting'|'closed'} SocketState
  * @typedef {{ state: SocketState, retryAt?: number, attempt?: number, code?: number }} StateChange
- * @typedef {{ user_id: string, room_id: string, passcode?: string, host_key?: string, waiting_room?: boolean }} JoinRequest
+ * @typedef {Omit<import('./types/signal').Join, 'version' | 'resume'>} JoinRequest
  *   host_key: the key of an app's own server, which makes us a host there;
  *   waiting_room: asked for by whoever creates the room
- * @typedef {{ room_id: string, peer_id: string, hosts: number }} Waiting
- * @typedef {{ peer_id: string, user_id: string }} Knock
- * @typedef {{ peer_id: string, reason: 'admitted' | 'denied' | 'left' }} KnockEnd
- * @typedef {{ locked: boolean, by?: string }} Locked
- * @typedef {{ event: 'admit', data: { peer_id: string } | { all: true } } | { event: 'deny' | 'remove', data: { peer_id: string } }
- *   | { event: 'lock', data: { locked: boolean } }} HostEvent  what only a host may send
+ * @typedef {import('./types/signal').ServerData<'waiting'>} Waiting
+ * @typedef {import('./types/signal').ServerData<'knock'>} Knock
+ * @typedef {import('./types/signal').ServerData<'knock_end'>} KnockEnd
+ * @typedef {Partial<import('./types/signal').ServerData<'locked'>> & { locked: boolean }} Locked
+ * @typedef {Extract<ClientEvent, { event: 'admit' | 'deny' | 'remove' | 'lock' }>} HostEvent  what only a host may send
  */
 
 /**
@@ -274,7 +273,7 @@ export class Signaling extends Emitter {
 
   #sendJoin() {
     if (!this.#join || !this.#ws) return;
-    /** @type {import('./types/signal').Join & { host_key?: string, waiting_room?: boolean }} */
+    /** @type {import('./types/signal').Join} */
     const data = { ...this.#join, version: PROTOCOL_VERSION };
     if (!data.passcode) delete data.passcode;
     if (!data.host_key) delete data.host_key;

@@ -48,7 +48,7 @@ export class HostControls extends Emitter {
     return [
       s.on('welcome', (w) => this.#welcome(w)),
       s.on('join', (n) => {
-        if (n.peer_id && /** @type {{ host?: boolean }} */ (n).host) { this.#hosts.add(n.peer_id); this.emit('change', undefined); }
+        if (n.peer_id && n.host) { this.#hosts.add(n.peer_id); this.emit('change', undefined); }
       }),
       s.on('exit_room', (n) => { if (n.peer_id && this.#hosts.delete(n.peer_id)) this.emit('change', undefined); }),
       s.on('knock', (k) => {
@@ -101,11 +101,11 @@ export class HostControls extends Emitter {
 
   /** @param {Welcome} w */
   #welcome(w) {
-    const x = /** @type {Welcome & { host?: boolean, waiting_room?: boolean, locked?: boolean }} */ (w);
-    const members = /** @type {{ peer_id: string, host?: boolean }[]} */ (w.members ?? []);
-    this.isHost = x.host === true;
-    this.waitingRoom = x.waiting_room === true;
-    this.locked = x.locked === true;
+    // A server without hosts (an older lancall, the seed's) says none of this.
+    const members = w.members ?? [];
+    this.isHost = w.host === true;
+    this.waitingRoom = w.waiting_room === true;
+    this.locked = w.locked === true;
     this.#hosts = new Set(members.filter((m) => m.host === true).map((m) => m.peer_id));
     if (this.isHost) this.#hosts.add(w.peer_id);
     // A fresh welcome is a fresh session: knocks come again from the server.
