@@ -45,7 +45,13 @@ const hooked = new Map();
  * @param {string} bin
  */
 async function assertTestHooks(bin) {
-  if (!hooked.has(bin)) hooked.set(bin, readFile(bin).then((b) => b.includes('LANCALL_STATE_PROBE')));
+  if (!hooked.has(bin)) {
+    hooked.set(bin, readFile(bin).then((b) => {
+      // A wrapper script (support/netns.js wrapIn) names the program it runs.
+      const runs = b.subarray(0, 2).toString() === '#!' ? b.toString().match(/^# runs: (.+)$/m)?.[1] : undefined;
+      return runs ? readFile(runs).then((r) => r.includes('LANCALL_STATE_PROBE')) : b.includes('LANCALL_STATE_PROBE');
+    }));
+  }
   if (!(await hooked.get(bin))) {
     throw new Error(`${bin} was built without the test hooks: build it with \`cargo build --bin lancall --features test-hooks\` (make test does)`);
   }

@@ -82,7 +82,9 @@ export function makeLan() {
 export async function wrapIn(host, executable = CHROMIUM) {
   const dir = await mkdtemp(join(tmpdir(), 'lancall-netns-'));
   const path = join(dir, 'in-netns');
-  await writeFile(path, `#!/bin/sh\nexec ip netns exec ${host.name} ${executable} "$@"\n`);
+  // The second line names what it runs, for whoever must look at the
+  // program itself (support/app.js checks it was built with the test hooks).
+  await writeFile(path, `#!/bin/sh\n# runs: ${executable}\nexec ip netns exec ${host.name} ${executable} "$@"\n`);
   await chmod(path, 0o755);
   return { path, remove: () => rm(dir, { recursive: true, force: true }) };
 }
