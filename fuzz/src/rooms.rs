@@ -3,9 +3,11 @@
 //! tokens of their own, of other peers, or made up), relays built as text
 //! and decoded by `protocol::parse`, raw text frames decoded the same way,
 //! exits, drops, expiring grace timers, handles superseded by a resume, and
-//! host commands (`lock`, `remove`, and `admit`/`deny` with nobody waiting)
-//! from hosts and guests alike — the way `connection.rs` drives it, against
-//! a plain model.
+//! the waiting room: joins with the host key (right, wrong or none) or asking
+//! for a waiting room, knocks, and host commands (`admit` one or all, `deny`,
+//! `remove`, `lock`) from hosts, guests and knockers alike — the way
+//! `connection.rs` drives it (denials counted per connection and room as its
+//! reader counts them), against a plain model.
 //!
 //! After every step: membership (and its order) agrees with the model;
 //! `/healthz`'s counts agree; every peer received exactly the frames the
@@ -17,7 +19,7 @@
 use std::collections::HashMap;
 
 use lancall::signal::protocol::{self, ClientMessage, HostCommand, Join, LeaveReason, Relay};
-use lancall::signal::room::{Attached, Kick, Mailbox, Registry};
+use lancall::signal::room::{Attached, Kick, Mailbox, Registry, Rights};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -37,11 +39,20 @@ const MAX_ID_CHARS: usize = 64;
 const PASSCODES: [Option<&str>; 4] = [None, Some(""), Some("a"), Some("b")];
 const VERSIONS: [Option<u32>; 3] = [None, Some(0), Some(1)];
 const KINDS: [&str; 4] = ["offer_sdp", "answer_sdp", "candidate", "message"];
+/// The host key the connection would have tested the join's against.
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const KEYS: [Option<&str>; 4] = [None, None, Some(KEY), Some("not the key")];
+/// Denials after which a connection's knocks at a room are refused.
+const MAX_DENIALS: u32 = 3;
 
 /// A frame the model says a peer receives.
 #[derive(Debug)]
 enum Expect {
-    Welcome { peer: String, resumed: bool, members: Vec<String>, host: bool },
+    Welcome { peer: String, resumed: bool, members: Vec<String>, host: bool, lobby: bool },
+    Waiting { peer: String, hosts: usize },
+    Knock { peer: String },
+    KnockEnd { peer: String, reason: &'static str },
+    Denied,
     Join { peer: String, count: usize },
     ExitRoom { peer: String, count: usize, reason: &'static str },
     Reconnecting { peer: String },
@@ -54,8 +65,10 @@ struct Peer {
     client: usize,
     room: String,
     resumable: bool,
-    /// Made its room: a host.
+    /// Made its room or joined with the key: a host.
     host: bool,
+    /// A knocker, not a member.
+    waiting: bool,
     generation: u64,
     attached: bool,
     /// Learned from its first `welcome`.
@@ -67,6 +80,9 @@ struct Peer {
 struct Room {
     passcode: Option<String>,
     members: Vec<String>,
+    lobby: bool,
+    /// Knockers, oldest first.
+    waiting: Vec<String>,
     locked: bool,
     /// Resume tokens of removed members: refused while the room lasts.
     removed: Vec<String>,
@@ -80,6 +96,8 @@ struct Client {
     replaced: Vec<Attached>,
     /// Its most recent peer's resume token.
     token: Option<String>,
+    /// Knocks turned away, by room, as the connection counts them.
+    denials: HashMap<String, u32>,
 }
 
 struct World {
@@ -122,7 +140,7 @@ impl World {
 
     fn act(&mut self, input: &mut Input) {
         let client = input.below(CLIENTS);
-        match input.below(9) {
+        match input.below(10) {
             0 | 1 => {
                 let join = self.made_join(client, input);
                 self.join(client, &join);
@@ -138,6 +156,7 @@ impl World {
             5 => self.drop_connection(client, input.below(3)),
             6 => self.fire_timer(input),
             7 => self.stale_act(client, input.below(3)),
+            // Host commands, twice as likely: only a host's do anything.
             _ => {
                 let text = self.made_command(input);
                 self.on_text(client, &text);
@@ -159,8 +178,8 @@ impl World {
             version: VERSIONS[input.below(VERSIONS.len())],
             passcode: PASSCODES[input.below(PASSCODES.len())].map(str::to_owned),
             resume,
-            host_key: None,
-            waiting_room: None,
+            host_key: KEYS[input.below(KEYS.len())].map(str::to_owned),
+            waiting_room: [None, Some(true), Some(false)][input.below(3)],
         }
     }
 
@@ -190,20 +209,25 @@ impl World {
         json!({"event": KINDS[input.below(KINDS.len())], "data": data}).to_string()
     }
 
-    /// A host command as text, naming a peer of any room, gone or made up.
+    /// A host command as text, naming a knocker, a peer of any room, or
+    /// one made up.
     fn made_command(&self, input: &mut Input) -> String {
-        let mut ids: Vec<&String> = self.peers.keys().collect();
+        let knockers = self.peers.iter().filter(|(_, p)| p.waiting);
+        let mut ids: Vec<&String> = match input.below(2) {
+            0 => knockers.map(|(id, _)| id).collect(),
+            _ => self.peers.keys().collect(),
+        };
         ids.sort();
         let peer = match ids.len() {
             0 => format!("{:016x}", input.byte()),
             n => ids[input.below(n)].clone(),
         };
-        let (event, data) = match input.below(5) {
-            0 => ("admit", json!({"peer_id": peer})),
-            1 => ("admit", json!({"all": true})),
-            2 => ("deny", json!({"peer_id": peer})),
-            3 => ("remove", json!({"peer_id": peer})),
-            _ => ("lock", json!({"locked": input.below(2) == 0})),
+        let (event, data) = match input.below(7) {
+            0 | 1 => ("admit", json!({"peer_id": peer})),
+            2 => ("admit", json!({"all": true})),
+            3 | 4 => ("deny", json!({"peer_id": peer})),
+            5 => ("remove", json!({"peer_id": peer})),
+            _ => ("lock", json!({"locked": input.below(3) == 0})),
         };
         json!({"event": event, "data": data}).to_string()
     }
@@ -226,12 +250,46 @@ impl World {
         let Some(at) = &self.clients[client].at else { return }; // `not_host`, from the connection
         let result = self.registry.command(at, command).map_err(|e| e.code());
         let (by, room) = (at.peer_id.clone(), at.room_id.clone());
-        if !self.peers[&by].host {
+        if !self.peers[&by].host || self.peers[&by].waiting {
             return assert_eq!(result, Err("not_host"), "a guest's {command:?}");
         }
         match command {
-            HostCommand::Admit(_) | HostCommand::Deny(_) => assert_eq!(result, Err("unknown_peer")),
-            HostCommand::AdmitAll => assert_eq!(result, Ok(())),
+            HostCommand::Admit(knocker) => {
+                if !self.rooms[&room].waiting.contains(knocker) {
+                    return assert_eq!(result, Err("unknown_peer"));
+                }
+                if self.rooms[&room].members.len() >= MAX_ROOM {
+                    return assert_eq!(result, Err("room_full"), "the knocker keeps waiting");
+                }
+                assert_eq!(result, Ok(()));
+                self.admit(&room, knocker);
+            }
+            HostCommand::AdmitAll => {
+                let mut want = Ok(());
+                for knocker in self.rooms[&room].waiting.clone() {
+                    if self.rooms[&room].members.len() >= MAX_ROOM {
+                        want = Err("room_full");
+                        break;
+                    }
+                    self.admit(&room, &knocker);
+                }
+                assert_eq!(result, want);
+            }
+            HostCommand::Deny(knocker) => {
+                if !self.rooms[&room].waiting.contains(knocker) {
+                    return assert_eq!(result, Err("unknown_peer"));
+                }
+                assert_eq!(result, Ok(()));
+                let mut p = self.peers.remove(knocker).unwrap();
+                p.expect.push(Expect::Denied);
+                self.rooms.get_mut(&room).unwrap().waiting.retain(|id| id != knocker);
+                let c = &mut self.clients[p.client];
+                let cut = c.at.take().expect("a knocker has its connection");
+                assert_eq!(*cut.kicked.borrow(), Some(Kick::Denied), "the knocker's connection is told");
+                *c.denials.entry(room.clone()).or_default() += 1;
+                self.tell_hosts(&room, || Expect::KnockEnd { peer: knocker.clone(), reason: "denied" });
+                self.gone.push((knocker.clone(), p));
+            }
             HostCommand::Lock(locked) => {
                 assert_eq!(result, Ok(()));
                 let locked = *locked;
@@ -279,10 +337,16 @@ impl World {
             .and_then(|t| self.peers.iter().find(|(_, p)| p.token.as_ref() == Some(t)))
             .filter(|(_, p)| p.room == join.room_id)
             .map(|(id, _)| id.clone());
-        let result = self.registry.join(join);
+        let denials = self.clients[client].denials.get(&join.room_id).copied().unwrap_or(0);
+        let rights = Rights {
+            may_guess: true,
+            key_holder: join.host_key.as_deref() == Some(KEY),
+            may_knock: denials < MAX_DENIALS,
+        };
+        let result = self.registry.join_as(join, rights);
         match resumes {
             Some(peer) => self.resumed(client, &peer, result.expect("a resume with a live token is admitted")),
-            None => self.fresh(client, join, result),
+            None => self.fresh(client, join, rights, result),
         }
     }
 
@@ -305,24 +369,55 @@ impl World {
             self.tell_others(&room, peer, || Expect::Resumed { peer: peer.to_owned() });
         }
         self.clients[client].token = self.peers[peer].token.clone();
-        let members = self.others(&room, peer);
-        let host = self.peers[peer].host;
-        self.peers.get_mut(peer).unwrap().expect.push(Expect::Welcome {
-            peer: peer.to_owned(),
-            resumed: true,
-            members,
-            host,
-        });
+        self.welcome(peer, true);
         self.clients[client].at = Some(at);
     }
 
-    fn fresh(&mut self, client: usize, join: &Join, result: Result<Attached, lancall::signal::room::JoinError>) {
+    /// A member's `welcome`, and for a host the knocks waiting.
+    fn welcome(&mut self, peer: &str, resumed: bool) {
+        let p = &self.peers[peer];
+        let room = &self.rooms[&p.room];
+        let (host, lobby, waiting) = (p.host, room.lobby, room.waiting.clone());
+        let members = self.others(&p.room, peer);
+        let expect = &mut self.peers.get_mut(peer).unwrap().expect;
+        expect.push(Expect::Welcome { peer: peer.to_owned(), resumed, members, host, lobby });
+        if host {
+            expect.extend(waiting.into_iter().map(|k| Expect::Knock { peer: k }));
+        }
+    }
+
+    /// Host members of a room, in join order.
+    fn hosts(&self, room: &str) -> Vec<String> {
+        self.rooms[room].members.iter().filter(|id| self.peers[*id].host).cloned().collect()
+    }
+
+    fn tell_hosts(&mut self, room: &str, expect: impl Fn() -> Expect) {
+        for id in self.hosts(room) {
+            self.peers.get_mut(&id).unwrap().expect.push(expect());
+        }
+    }
+
+    /// A peer becomes a member: its welcome, the others' join.
+    fn enter(&mut self, peer: &str) {
+        let room = self.peers[peer].room.clone();
+        self.peers.get_mut(peer).unwrap().waiting = false;
+        let r = self.rooms.get_mut(&room).unwrap();
+        r.members.push(peer.to_owned());
+        let count = r.members.len();
+        self.welcome(peer, false);
+        self.tell_others(&room, peer, || Expect::Join { peer: peer.to_owned(), count });
+    }
+
+    fn fresh(&mut self, client: usize, join: &Join, rights: Rights, result: Result<Attached, lancall::signal::room::JoinError>) {
         let room = &join.room_id;
+        let key = rights.key_holder;
         let refusal = self.rooms.get(room).and_then(|r| match (&r.passcode, &join.passcode) {
             (Some(_), None) => Some("passcode_required"),
             (Some(want), Some(got)) if want != got => Some("wrong_passcode"),
-            _ if r.locked => Some("room_locked"),
-            _ if r.members.len() >= MAX_ROOM => Some("room_full"),
+            _ if r.locked && !key => Some("room_locked"),
+            _ if r.lobby && !key && !rights.may_knock => Some("denied"),
+            _ if r.lobby && !key && r.waiting.len() >= lancall::signal::room::MAX_WAITING => Some("waiting_full"),
+            _ if (!r.lobby || key) && r.members.len() >= MAX_ROOM => Some("room_full"),
             _ => None,
         });
         let at = match (result, refusal) {
@@ -334,37 +429,49 @@ impl World {
         let peer = at.peer_id.clone();
         assert!(!at.resumed && at.generation == 0 && at.room_id == *room);
         assert!(!self.peers.contains_key(&peer), "peer ids are unique");
-        let host = !self.rooms.contains_key(room);
+        let created = !self.rooms.contains_key(room);
         let r = self.rooms.entry(room.clone()).or_insert_with(|| Room {
             passcode: join.passcode.clone().filter(|p| !p.is_empty()),
             members: Vec::new(),
+            lobby: join.waiting_room == Some(true),
+            waiting: Vec::new(),
             locked: false,
             removed: Vec::new(),
         });
-        r.members.push(peer.clone());
-        let count = r.members.len();
-        let members = self.others(room, &peer);
+        let knocks = r.lobby && !created && !key;
+        assert_eq!(at.knocked, knocks, "{at:?}");
         self.peers.insert(
             peer.clone(),
             Peer {
                 client,
                 room: room.clone(),
                 resumable: join.version.is_some_and(|v| v >= 1),
-                host,
+                host: created || key,
+                waiting: knocks,
                 generation: 0,
                 attached: true,
                 token: None,
                 mailbox: at.mailbox.clone(),
-                expect: vec![Expect::Welcome { peer: peer.clone(), resumed: false, members, host }],
+                expect: Vec::new(),
             },
         );
-        self.tell_others(room, &peer, || Expect::Join { peer: peer.clone(), count });
+        if knocks {
+            self.rooms.get_mut(room).unwrap().waiting.push(peer.clone());
+            let hosts = self.hosts(room).len();
+            self.peers.get_mut(&peer).unwrap().expect.push(Expect::Waiting { peer: peer.clone(), hosts });
+            self.tell_hosts(room, || Expect::Knock { peer: peer.clone() });
+        } else {
+            self.enter(&peer);
+        }
         self.clients[client].at = Some(at);
     }
 
     fn relay(&mut self, client: usize, relay: &Relay) {
         let Some(at) = &self.clients[client].at else { return }; // `not_joined`, from the connection
         let result = self.registry.relay(at, relay).map_err(|e| e.code());
+        if self.peers[&at.peer_id].waiting {
+            return assert_eq!(result, Err("not_joined"), "a knocker cannot relay");
+        }
         let room = &self.rooms[&at.room_id];
         let want = match (&relay.room_id, &relay.to) {
             (Some(named), _) if *named != at.room_id => Err("wrong_room"),
@@ -403,7 +510,7 @@ impl World {
             0 => {
                 let kept = self.registry.detach(&at);
                 let p = self.peers.get_mut(&at.peer_id).unwrap();
-                assert_eq!(kept, p.resumable, "a peer keeps its place on a drop iff it can resume");
+                assert_eq!(kept, p.resumable && !p.waiting, "a member keeps its place on a drop iff it can resume");
                 if kept {
                     p.attached = false;
                     let room = p.room.clone();
@@ -461,14 +568,26 @@ impl World {
         }
     }
 
+    /// A knocker comes in: every host hears the knock is over, then the
+    /// usual welcome and join.
+    fn admit(&mut self, room: &str, knocker: &str) {
+        self.rooms.get_mut(room).unwrap().waiting.retain(|id| id != knocker);
+        self.tell_hosts(room, || Expect::KnockEnd { peer: knocker.to_owned(), reason: "admitted" });
+        self.enter(knocker);
+    }
+
     fn remove(&mut self, peer: &str, reason: &'static str) {
         let p = self.peers.remove(peer).expect("a live peer");
         let room = self.rooms.get_mut(&p.room).unwrap();
         room.members.retain(|id| id != peer);
+        room.waiting.retain(|id| id != peer);
         let count = room.members.len();
-        if count == 0 {
+        if count == 0 && room.waiting.is_empty() {
             self.rooms.remove(&p.room);
-        } else {
+        } else if p.waiting {
+            let room = p.room.clone();
+            self.tell_hosts(&room, || Expect::KnockEnd { peer: peer.to_owned(), reason: "left" });
+        } else if count > 0 {
             let room = p.room.clone();
             self.tell_others(&room, peer, || Expect::ExitRoom { peer: peer.to_owned(), count, reason });
         }
@@ -563,10 +682,10 @@ fn compare(peer: &str, frames: &[String], expect: &[Expect], token: Option<&str>
         let field = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
         let count = |n: &usize| data["count"].as_u64() == Some(*n as u64);
         match want {
-            Expect::Welcome { peer: id, resumed, members, host } => {
+            Expect::Welcome { peer: id, resumed, members, host, lobby } => {
                 assert_eq!(frame.event, "welcome", "{text}");
                 assert!(field("peer_id") == *id && data["resumed"] == *resumed, "{text}");
-                assert!(data["host"] == *host && data["waiting_room"] == false, "{text}");
+                assert!(data["host"] == *host && data["waiting_room"] == *lobby, "{text}");
                 let got: Vec<String> = data["members"]
                     .as_array()
                     .expect("members")
@@ -593,6 +712,16 @@ fn compare(peer: &str, frames: &[String], expect: &[Expect], token: Option<&str>
                 assert!(frame.event == "peer_reconnecting" && field("peer_id") == *id, "{text}")
             }
             Expect::Resumed { peer: id } => assert!(frame.event == "peer_resumed" && field("peer_id") == *id, "{text}"),
+            Expect::Waiting { peer: id, hosts } => assert!(
+                frame.event == "waiting" && field("peer_id") == *id && data["hosts"].as_u64() == Some(*hosts as u64),
+                "{text}"
+            ),
+            Expect::Knock { peer: id } => assert!(frame.event == "knock" && field("peer_id") == *id, "{text}"),
+            Expect::KnockEnd { peer: id, reason } => assert!(
+                frame.event == "knock_end" && field("peer_id") == *id && field("reason") == *reason,
+                "{text}"
+            ),
+            Expect::Denied => assert_eq!(frame.event, "denied", "{text}"),
             Expect::Locked { locked, by } => {
                 assert!(frame.event == "locked" && data["locked"] == *locked && field("by") == *by, "{text}")
             }

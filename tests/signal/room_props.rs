@@ -2,8 +2,10 @@
 //! against a plain reference model: random joins (seed or versioned,
 //! passcoded, with stale or misdirected resume tokens), relays (broadcast and
 //! targeted), exits, drops, resumes, reconnects over a live socket, expiries
-//! and calls through superseded handles, across twelve clients and three
-//! small rooms. After every step the model and the registry must agree on
+//! and calls through superseded handles, and the waiting room (joins with
+//! the host key or asking for a waiting room, knocks, and host commands
+//! from anyone: admit one or all, deny, remove, lock), across twelve
+//! clients and three small rooms. After every step the model and the registry must agree on
 //! membership, and every mailbox must hold exactly the frames the model
 //! predicts, in order. Then the slow-reader path with tiny queues, and the
 //! order of queued frames when changes race on several threads.
@@ -13,7 +15,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use lancall::signal::protocol::{self, ClientMessage, Join, LeaveReason, Relay};
-use lancall::signal::room::{Attached, Kick, Mailbox, Registry};
+use lancall::signal::protocol::HostCommand;
+use lancall::signal::room::{Attached, Kick, Mailbox, Registry, Rights, MAX_WAITING};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde::Deserialize;
@@ -44,8 +47,15 @@ const REASONS: [(LeaveReason, &str); 4] = [
 #[derive(Debug, Clone)]
 enum Op {
     /// A fresh join; `stale_token` sends the token of the client's last,
-    /// departed peer, which must be ignored.
-    Join { client: usize, room: usize, version: usize, passcode: usize, stale_token: bool },
+    /// departed peer, which must be ignored (or, if a host removed that
+    /// peer, refused); `key` joins with the host key; `lobby` asks for a
+    /// waiting room (granted to a room's creator).
+    Join { client: usize, room: usize, version: usize, passcode: usize, stale_token: bool, key: bool, lobby: bool },
+    /// A host command from `client`'s connection, host or not: 0 admit,
+    /// 1 admit all, 2 deny, 3 remove, 4 lock, 5 unlock; naming one of its
+    /// room's knockers if `knocker`, else one of its members. With `host`,
+    /// the sender is a connected host instead of `client`, if there is one.
+    Command { client: usize, host: Option<Index>, what: u8, knocker: bool, pick: Index },
     /// `to` names a member of the sender's room (itself included) or, if
     /// `anyone`, any client's current or last peer; `room_field`: 0 omits
     /// `room_id`, 1 names the sender's room, 2 another room.
@@ -77,10 +87,13 @@ fn version() -> impl Strategy<Value = usize> {
 fn op() -> impl Strategy<Value = Op> {
     let c = || 0..CLIENTS;
     prop_oneof![
-        6 => (c(), 0..ROOMS.len(), version(), passcode(), prop::bool::weighted(0.2))
-            .prop_map(|(client, room, version, passcode, stale_token)| {
-                Op::Join { client, room, version, passcode, stale_token }
+        6 => (c(), 0..ROOMS.len(), version(), passcode(), prop::bool::weighted(0.2),
+              prop::bool::weighted(0.15), prop::bool::weighted(0.5))
+            .prop_map(|(client, room, version, passcode, stale_token, key, lobby)| {
+                Op::Join { client, room, version, passcode, stale_token, key, lobby }
             }),
+        4 => (c(), prop::option::weighted(0.7, any::<Index>()), 0u8..6, prop::bool::weighted(0.6), any::<Index>())
+            .prop_map(|(client, host, what, knocker, pick)| Op::Command { client, host, what, knocker, pick }),
         12 => (c(), prop::option::of((prop::bool::weighted(0.3), any::<Index>())),
                prop_oneof![6 => Just(0u8), 3 => Just(1u8), 1 => Just(2u8)], 0..KINDS.len())
             .prop_map(|(client, to, room_field, kind)| Op::Relay { client, to, room_field, kind }),
@@ -93,6 +106,15 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<Index>().prop_map(|index| Op::ExpireOrphan { index }),
         1 => (c(), 0u8..3).prop_map(|(client, action)| Op::Stale { client, action }),
     ]
+}
+
+/// How a fresh join comes in.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// With the host key.
+    key: bool,
+    /// Asking for a waiting room.
+    lobby: bool,
 }
 
 /// A frame the model says a peer must receive next.
@@ -110,8 +132,10 @@ struct Peer {
     user: String,
     room: String,
     version: Option<u32>,
-    /// Made the room: a host.
+    /// Made the room or joined with the key: a host.
     host: bool,
+    /// A knocker: not a member.
+    waiting: bool,
     generation: u64,
     attached: bool,
     /// From its first `welcome`.
@@ -124,6 +148,12 @@ struct Room {
     passcode: Option<String>,
     /// Peer ids in join order.
     members: Vec<String>,
+    lobby: bool,
+    /// Knockers, oldest first.
+    waiting: Vec<String>,
+    locked: bool,
+    /// Tokens of removed members: refused while the room lasts.
+    removed: Vec<String>,
 }
 
 /// Where a client's connection stands.
@@ -209,8 +239,8 @@ impl World {
             "max_room_size": MAX_ROOM,
             "members": others,
             "host": p.host,
-            "waiting_room": false,
-            "locked": false,
+            "waiting_room": self.rooms[&p.room].lobby,
+            "locked": self.rooms[&p.room].locked,
         }});
         Frame { json, raw_value: None, learns_token: !resumed }
     }
@@ -227,9 +257,13 @@ impl World {
         self.orphans.retain(|id| id != peer);
         let room = self.rooms.get_mut(&p.room).expect("its room");
         room.members.retain(|id| id != peer);
-        if room.members.is_empty() {
+        room.waiting.retain(|id| id != peer);
+        if room.members.is_empty() && room.waiting.is_empty() {
             self.rooms.remove(&p.room);
-        } else {
+        } else if p.waiting {
+            let end = json!({"event": "knock_end", "data": {"peer_id": peer, "reason": "left"}});
+            self.tell_hosts(&p.room.clone(), &end);
+        } else if !room.members.is_empty() {
             let members = &self.rooms[&p.room].members;
             let notice = json!({"event": "exit_room", "data": {
                 "count": members.len(),
@@ -246,12 +280,26 @@ impl World {
 
     fn apply(&mut self, op: &Op) {
         match *op {
-            Op::Join { client, room, version, passcode, stale_token } => {
+            Op::Join { client, room, version, passcode, stale_token, key, lobby } => {
                 if matches!(self.clients[client].slot, Slot::Live(_)) {
                     return; // the connection answers `already_joined` itself
                 }
                 let token = if stale_token { self.clients[client].last_token.clone() } else { None };
-                self.fresh_join(client, ROOMS[room], VERSIONS[version], PASSCODES[passcode], token);
+                let how = Entry { key, lobby };
+                self.fresh_join(client, ROOMS[room], VERSIONS[version], PASSCODES[passcode], token, how);
+            }
+            Op::Command { client, host, what, knocker, pick } => {
+                let hosts: Vec<usize> = (0..CLIENTS)
+                    .filter(|i| match &self.clients[*i].slot {
+                        Slot::Live(at) => self.peers[&at.peer_id].host,
+                        _ => false,
+                    })
+                    .collect();
+                let client = match host {
+                    Some(index) if !hosts.is_empty() => hosts[index.index(hosts.len())],
+                    _ => client,
+                };
+                self.command(client, what, knocker, pick);
             }
             Op::Resume { pick, live, wrong_room, passcode } => {
                 let Some(client) = self.pick(pick, live) else { return };
@@ -268,8 +316,8 @@ impl World {
                 let Slot::Live(at) = std::mem::replace(&mut self.clients[client].slot, Slot::Idle) else { return };
                 let kept = self.registry.detach(&at);
                 let p = self.peers.get_mut(&at.peer_id).unwrap();
-                let resumable = p.version.is_some_and(|v| v >= 1);
-                assert_eq!(kept, resumable, "a peer keeps its place on a drop iff it can resume");
+                let resumable = p.version.is_some_and(|v| v >= 1) && !p.waiting;
+                assert_eq!(kept, resumable, "a member keeps its place on a drop iff it can resume");
                 if kept {
                     p.attached = false;
                     let room = p.room.clone();
@@ -341,6 +389,7 @@ impl World {
         version: Option<u32>,
         passcode: Option<&str>,
         token: Option<String>,
+        how: Entry,
     ) {
         let c = &mut self.clients[client];
         c.joins += 1;
@@ -350,17 +399,23 @@ impl World {
             room_id: room.to_owned(),
             version,
             passcode: passcode.map(str::to_owned),
-            resume: token,
+            resume: token.clone(),
             host_key: None,
-            waiting_room: None,
+            waiting_room: how.lobby.then_some(true),
         };
+        let key = how.key;
+        let removed = self.rooms.get(room).is_some_and(|r| token.as_ref().is_some_and(|t| r.removed.contains(t)));
         let refusal = self.rooms.get(room).and_then(|r| match (&r.passcode, passcode) {
+            _ if removed => Some("removed"),
             (Some(_), None) => Some("passcode_required"),
             (Some(want), Some(got)) if want != got => Some("wrong_passcode"),
-            _ if r.members.len() >= MAX_ROOM => Some("room_full"),
+            _ if r.locked && !key => Some("room_locked"),
+            _ if r.lobby && !key && r.waiting.len() >= MAX_WAITING => Some("waiting_full"),
+            _ if (!r.lobby || key) && r.members.len() >= MAX_ROOM => Some("room_full"),
             _ => None,
         });
-        let at = match (self.registry.join(&join), refusal) {
+        let rights = if key { Rights::HOST } else { Rights::GUEST };
+        let at = match (self.registry.join_as(&join, rights), refusal) {
             (Err(e), Some(code)) => {
                 assert_eq!(e.code(), code, "{e}");
                 assert!(e.to_string().contains(room), "the refusal names the room: {e}");
@@ -383,8 +438,13 @@ impl World {
         let r = self.rooms.entry(room.to_owned()).or_insert_with(|| Room {
             passcode: passcode.filter(|p| !p.is_empty()).map(str::to_owned),
             members: Vec::new(),
+            lobby: how.lobby,
+            waiting: Vec::new(),
+            locked: false,
+            removed: Vec::new(),
         });
-        r.members.push(peer.clone());
+        let knocks = r.lobby && !created && !key;
+        assert_eq!(at.knocked, knocks, "{at:?}");
         self.peers.insert(
             peer.clone(),
             Peer {
@@ -392,7 +452,8 @@ impl World {
                 user: user.clone(),
                 room: room.to_owned(),
                 version,
-                host: created,
+                host: created || key,
+                waiting: knocks,
                 generation: 0,
                 attached: true,
                 token: None,
@@ -400,21 +461,16 @@ impl World {
                 expected: VecDeque::new(),
             },
         );
-        let welcome = self.welcome(&peer, false);
-        self.peers.get_mut(&peer).unwrap().expected.push_back(welcome);
-        let members = &self.rooms[room].members;
-        let mut notice = json!({"event": "join", "data": {
-            "count": members.len(),
-            "master": self.user(members.first()),
-            "viewer": user,
-            "peer_id": peer,
-            "user_id": user,
-            "host": created,
-        }});
-        if let Some(v) = version {
-            notice["data"]["version"] = json!(v);
+        if knocks {
+            self.rooms.get_mut(room).unwrap().waiting.push(peer.clone());
+            let hosts = self.hosts(room).len();
+            let waiting = json!({"event": "waiting", "data": {"room_id": room, "peer_id": peer, "hosts": hosts}});
+            self.push(&peer, waiting, None);
+            let knock = json!({"event": "knock", "data": {"peer_id": peer, "user_id": user}});
+            self.tell_hosts(room, &knock);
+        } else {
+            self.enter(&peer);
         }
-        self.tell_others(room, &peer, &notice, None);
         let c = &mut self.clients[client];
         c.last_peer = Some(peer);
         c.slot = Slot::Live(at);
@@ -428,13 +484,16 @@ impl World {
         };
         let live = matches!(self.clients[client].slot, Slot::Live(_));
         let p = &self.peers[&peer];
+        if p.waiting {
+            return; // a knocker has no token to resume with
+        }
         let token = p.token.clone().expect("its welcome was read");
         if wrong_room {
             if live {
                 return; // one connection, one join
             }
             let other = ROOMS[(ROOMS.iter().position(|r| *r == p.room).unwrap() + 1) % ROOMS.len()];
-            return self.fresh_join(client, other, Some(1), passcode, Some(token));
+            return self.fresh_join(client, other, Some(1), passcode, Some(token), Entry { key: false, lobby: false });
         }
         let room = p.room.clone();
         let was_detached = !p.attached;
@@ -458,9 +517,11 @@ impl World {
             let notice = json!({"event": "peer_resumed", "data": {"peer_id": peer}});
             self.tell_others(&room, &peer, &notice, None);
         }
-        // Whatever was queued while it was away comes first, then the welcome.
+        // Whatever was queued while it was away comes first, then the welcome
+        // (and, to a host, the knocks waiting).
         let welcome = self.welcome(&peer, true);
         self.peers.get_mut(&peer).unwrap().expected.push_back(welcome);
+        self.knocks_to(&peer);
         let c = &mut self.clients[client];
         if let Slot::Live(old) = std::mem::replace(&mut c.slot, Slot::Live(at)) {
             assert_eq!(*old.kicked.borrow(), Some(Kick::Replaced), "the old socket is cut");
@@ -470,6 +531,11 @@ impl World {
 
     fn relay(&mut self, client: usize, to: Option<(bool, Index)>, room_field: u8, kind: usize) {
         let Slot::Live(at) = &self.clients[client].slot else { return };
+        if self.peers[&at.peer_id].waiting {
+            let relay = parse_relay(r#"{"event":"message","data":{"room_id":"elsewhere","value":0}}"#);
+            let result = self.registry.relay(at, &relay).map_err(|e| e.code());
+            return assert_eq!(result, Err("not_joined"), "a knocker is in no room");
+        }
         let to = to.and_then(|(anyone, index)| {
             if anyone {
                 self.clients[index.index(CLIENTS)].last_peer.clone()
@@ -519,6 +585,146 @@ impl World {
             None => {
                 assert_eq!(result, Ok(()));
                 self.tell_others(&room, &from, &out, Some(&value));
+            }
+        }
+    }
+
+    /// Host members of a room, in join order.
+    fn hosts(&self, room: &str) -> Vec<String> {
+        self.rooms[room].members.iter().filter(|id| self.peers[*id].host).cloned().collect()
+    }
+
+    fn tell_hosts(&mut self, room: &str, json: &Value) {
+        for id in self.hosts(room) {
+            self.push(&id, json.clone(), None);
+        }
+    }
+
+    /// To a host just in (or back): a knock for each knocker, oldest first.
+    fn knocks_to(&mut self, peer: &str) {
+        if !self.peers[peer].host {
+            return;
+        }
+        for k in self.rooms[&self.peers[peer].room].waiting.clone() {
+            let knock = json!({"event": "knock", "data": {"peer_id": k, "user_id": self.peers[&k].user}});
+            self.push(peer, knock, None);
+        }
+    }
+
+    /// A peer becomes a member: its welcome, the others' join.
+    fn enter(&mut self, peer: &str) {
+        let p = self.peers.get_mut(peer).unwrap();
+        p.waiting = false;
+        let (room, user, version, host) = (p.room.clone(), p.user.clone(), p.version, p.host);
+        self.rooms.get_mut(&room).unwrap().members.push(peer.to_owned());
+        let welcome = self.welcome(peer, false);
+        self.peers.get_mut(peer).unwrap().expected.push_back(welcome);
+        let members = &self.rooms[&room].members;
+        let mut notice = json!({"event": "join", "data": {
+            "count": members.len(),
+            "master": self.user(members.first()),
+            "viewer": user,
+            "peer_id": peer,
+            "user_id": user,
+            "host": host,
+        }});
+        if let Some(v) = version {
+            notice["data"]["version"] = json!(v);
+        }
+        self.tell_others(&room, peer, &notice, None);
+        self.knocks_to(peer);
+    }
+
+    /// A knocker comes in: the hosts hear the knock is over, then the
+    /// usual welcome and join.
+    fn admit(&mut self, room: &str, knocker: &str) {
+        self.rooms.get_mut(room).unwrap().waiting.retain(|id| id != knocker);
+        let end = json!({"event": "knock_end", "data": {"peer_id": knocker, "reason": "admitted"}});
+        self.tell_hosts(room, &end);
+        self.enter(knocker);
+    }
+
+    fn command(&mut self, client: usize, what: u8, knocker: bool, pick: Index) {
+        let Slot::Live(at) = &self.clients[client].slot else { return }; // `not_host`, from the connection
+        let (by, room) = (at.peer_id.clone(), at.room_id.clone());
+        let mut pool: Vec<String> = if knocker {
+            self.rooms[&room].waiting.clone()
+        } else {
+            self.rooms[&room].members.clone()
+        };
+        pool.sort();
+        let target = if pool.is_empty() { "0123456789abcdef".to_owned() } else { pool[pick.index(pool.len())].clone() };
+        let command = match what {
+            0 => HostCommand::Admit(target.clone()),
+            1 => HostCommand::AdmitAll,
+            2 => HostCommand::Deny(target.clone()),
+            3 => HostCommand::Remove(target.clone()),
+            n => HostCommand::Lock(n == 4),
+        };
+        let result = self.registry.command(at, &command).map_err(|e| e.code());
+        if !self.peers[&by].host || self.peers[&by].waiting {
+            return assert_eq!(result, Err("not_host"), "{command:?} from a guest");
+        }
+        let waits = self.rooms[&room].waiting.contains(&target);
+        match command {
+            HostCommand::Admit(_) | HostCommand::Deny(_) if !waits => assert_eq!(result, Err("unknown_peer")),
+            HostCommand::Admit(_) if self.rooms[&room].members.len() >= MAX_ROOM => {
+                assert_eq!(result, Err("room_full"), "checked at admit time");
+            }
+            HostCommand::Admit(_) => {
+                assert_eq!(result, Ok(()));
+                self.admit(&room, &target);
+            }
+            HostCommand::AdmitAll => {
+                let mut want = Ok(());
+                for k in self.rooms[&room].waiting.clone() {
+                    if self.rooms[&room].members.len() >= MAX_ROOM {
+                        want = Err("room_full");
+                        break;
+                    }
+                    self.admit(&room, &k);
+                }
+                assert_eq!(result, want);
+            }
+            HostCommand::Deny(_) => {
+                assert_eq!(result, Ok(()));
+                self.push(&target, json!({"event": "denied", "data": {"room_id": room}}), None);
+                let p = self.peers.remove(&target).unwrap();
+                self.rooms.get_mut(&room).unwrap().waiting.retain(|id| *id != target);
+                let Slot::Live(cut) = std::mem::replace(&mut self.clients[p.client].slot, Slot::Idle) else {
+                    panic!("a knocker has its connection");
+                };
+                assert_eq!(*cut.kicked.borrow(), Some(Kick::Denied), "the knocker's connection is told");
+                let end = json!({"event": "knock_end", "data": {"peer_id": target, "reason": "denied"}});
+                self.tell_hosts(&room, &end);
+                self.gone.push((target, p));
+            }
+            HostCommand::Remove(_) => {
+                if !self.rooms[&room].members.contains(&target) {
+                    return assert_eq!(result, Err("unknown_peer"));
+                }
+                if self.peers[&target].host {
+                    return assert_eq!(result, Err("not_allowed"), "a host can't be removed");
+                }
+                assert_eq!(result, Ok(()));
+                let p = &self.peers[&target];
+                if let Some(token) = p.token.clone() {
+                    self.rooms.get_mut(&room).unwrap().removed.push(token);
+                }
+                if let Slot::Live(cut) = &self.clients[p.client].slot {
+                    if cut.peer_id == target {
+                        assert_eq!(*cut.kicked.borrow(), Some(Kick::Removed), "its socket is cut");
+                    }
+                }
+                self.remove(&target, "removed");
+            }
+            HostCommand::Lock(locked) => {
+                assert_eq!(result, Ok(()));
+                self.rooms.get_mut(&room).unwrap().locked = locked;
+                let text = json!({"event": "locked", "data": {"locked": locked, "by": by}});
+                for id in self.rooms[&room].members.clone() {
+                    self.push(&id, text.clone(), None);
+                }
             }
         }
     }

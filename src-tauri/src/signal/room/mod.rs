@@ -158,19 +158,18 @@ impl Registry {
 
     /// Pass `relay` from `from` to the others in its room, or to `relay.to`.
     pub fn relay(&self, from: &Attached, relay: &Relay) -> Result<(), RelayError> {
-        if let Some(named) = &relay.room_id {
-            if *named != from.room_id {
-                return Err(RelayError::WrongRoom { joined: from.room_id.clone(), named: named.clone() });
-            }
-        }
         // Serialized once, before the lock, and shared by every recipient.
         let text = Utf8Bytes::from(protocol::relay_json(relay.kind, &from.room_id, &from.peer_id, relay));
         let mut sends = Sends::new();
         let mut state = self.lock();
         {
             let room = state.current(from).ok_or(RelayError::NotJoined)?;
+            // A knocker is in no room yet, whichever it names.
             if state.peers.get(&from.peer_id).is_none_or(|p| p.waiting) {
                 return Err(RelayError::NotJoined);
+            }
+            if let Some(named) = relay.room_id.as_ref().filter(|named| **named != from.room_id) {
+                return Err(RelayError::WrongRoom { joined: from.room_id.clone(), named: named.clone() });
             }
             match &relay.to {
                 Some(to) => {
