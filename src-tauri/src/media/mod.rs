@@ -282,6 +282,11 @@ impl Engine {
         self.capture.device(kind)
     }
 
+    /// Ask our video encoder for a key frame (a decoder of our video lost its place).
+    pub fn request_keyframe(&self) {
+        self.capture.request_keyframe();
+    }
+
     /// Our own encoded video as [`Event::LocalVideo`] (on) or not (off).
     pub fn set_preview(&self, on: bool) {
         self.capture.set_preview(on.then(|| self.events.clone()));

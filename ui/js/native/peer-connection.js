@@ -291,8 +291,8 @@ export class NativePeerConnection extends EventTarget {
       id: 'native-inbound-video', type: 'inbound-rtp', kind: 'video', codecId: 'native-codec-vp8',
       framesReceived: counters.video_frames_received ?? 0,
       framesDecoded: v?.framesDecoded ?? 0,
-      frameWidth: v?.width || undefined,
-      frameHeight: v?.height || undefined,
+      framesDropped: native?.video_frames_dropped ?? 0, // by the engine's queue, the page behind
+      frameWidth: v?.width || undefined, frameHeight: v?.height || undefined,
     });
     report.set('native-inbound-audio', {
       id: 'native-inbound-audio', type: 'inbound-rtp', kind: 'audio', packetsReceived: counters.audio_frames_decoded ?? 0,

@@ -87,7 +87,12 @@ export type PeerStats = { counters: Counters,
 /**
  * webrtcbin's `get-stats` structure, as JSON.
  */
-report: Record<string, unknown>, connection: RTCPeerConnectionState, };
+report: Record<string, unknown>, connection: RTCPeerConnectionState, 
+/**
+ * Remote video frames dropped on their way to the page because it fell
+ * behind (`native::frames`).
+ */
+video_frames_dropped: number, };
 
 /**
  * A camera or microphone in the shape of `MediaDeviceInfo`, whose id is

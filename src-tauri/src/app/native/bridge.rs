@@ -81,6 +81,9 @@ pub struct PeerStats {
     pub report: Value,
     #[cfg_attr(test, ts(type = "RTCPeerConnectionState"))]
     pub connection: String,
+    /// Remote video frames dropped on their way to the page because it fell
+    /// behind (`native::frames`).
+    pub video_frames_dropped: u64,
 }
 
 /// A camera or microphone in the shape of `MediaDeviceInfo`, whose id is

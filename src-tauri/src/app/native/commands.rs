@@ -45,7 +45,7 @@ pub async fn native_engine_stop(state: State<'_, NativeEngine>) -> Result<()> {
 #[tauri::command]
 pub async fn native_preview(state: State<'_, NativeEngine>, channel: Channel<InvokeResponseBody>) -> Result<()> {
     let running = state.running()?;
-    *lock(&running.preview) = Some(channel);
+    *lock(&running.preview) = Some(super::frames::Stream::to(channel, "preview".into()));
     running.engine.set_preview(true);
     Ok(())
 }
@@ -67,7 +67,7 @@ pub async fn native_peer_create(
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = format!("p{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let peer = running.engine.peer_with(&id, ice)?;
-    lock(&running.peers).insert(id.clone(), Slot { peer, events, video });
+    lock(&running.peers).insert(id.clone(), Slot::new(peer, events, video, &id));
     Ok(id)
 }
 
@@ -155,7 +155,8 @@ pub async fn native_send(state: State<'_, NativeEngine>, id: String, text: Strin
 pub async fn native_stats(state: State<'_, NativeEngine>, id: String) -> Result<PeerStats> {
     let peer = state.peer(&id)?;
     let report = peer.stats().await?;
-    Ok(PeerStats { counters: peer.counters(), report, connection: peer.connection_state() })
+    let dropped = state.current().and_then(|r| lock(&r.peers).get(&id).map(|s| s.video.dropped())).unwrap_or(0);
+    Ok(PeerStats { counters: peer.counters(), report, connection: peer.connection_state(), video_frames_dropped: dropped })
 }
 
 /// Microphone and camera on or off, for every peer.

@@ -11,7 +11,9 @@
 //! - Each peer gets two `Channel`s from the page: one for its events
 //!   ([`bridge::NativeEvent`], named as RTCPeerConnection's), one for its
 //!   remote video as encoded VP8 frames ([`bridge::frame_bytes`]), which the
-//!   page decodes with WebCodecs. Remote audio plays natively, all peers
+//!   page decodes with WebCodecs; each video stream goes through a small
+//!   bounded queue that drops, key-frame-aware, when the page falls behind
+//!   ([`frames`]). Remote audio plays natively, all peers
 //!   mixed on one path that the microphone's echo canceller hears.
 //! - The page's own preview is the engine's encoded video too (same frame
 //!   format, `native_preview`), so the camera is opened once, by the engine;
@@ -32,6 +34,8 @@ mod bridge;
 mod commands;
 #[cfg(target_os = "linux")]
 mod devices;
+#[cfg(target_os = "linux")]
+mod frames;
 #[cfg(target_os = "linux")]
 mod running;
 

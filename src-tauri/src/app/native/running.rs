@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use tauri::ipc::{Channel, InvokeResponseBody};
 
-use super::bridge::{frame_bytes, NativeEvent};
+use super::bridge::NativeEvent;
+use super::frames::Stream;
 use super::{lock, test_source, Chosen, NativeEngine};
 use crate::media::{AudioOut, Config, Engine, Error, Event, Kind, NativePeer, PeerEvent, Result, Source};
 
@@ -16,14 +17,21 @@ pub struct Running {
     pub(super) engine: Engine,
     pub(super) peers: Mutex<HashMap<String, Slot>>,
     /// Where our own encoded video goes, for the page's preview.
-    pub(super) preview: Mutex<Option<Channel<InvokeResponseBody>>>,
+    pub(super) preview: Mutex<Option<Stream>>,
 }
 
 #[derive(Clone)]
 pub(super) struct Slot {
     pub(super) peer: NativePeer,
     pub(super) events: Channel<NativeEvent>,
-    pub(super) video: Channel<InvokeResponseBody>,
+    /// The remote video's way to the page (closed when the last clone goes).
+    pub(super) video: Arc<Stream>,
+}
+
+impl Slot {
+    pub(super) fn new(peer: NativePeer, events: Channel<NativeEvent>, video: Channel<InvokeResponseBody>, id: &str) -> Slot {
+        Slot { peer, events, video: Arc::new(Stream::to(video, format!("peer {id}"))) }
+    }
 }
 
 impl NativeEngine {
@@ -93,24 +101,30 @@ impl Running {
         match event {
             Event::Peer { id, event } => {
                 let Some(slot) = lock(&self.peers).get(&id).cloned() else { return };
-                let sent = match event {
-                    PeerEvent::Video(frame) => slot.video.send(InvokeResponseBody::Raw(frame_bytes(&frame))),
-                    other => match NativeEvent::of(other) {
-                        Some(event) => slot.events.send(event),
-                        None => Ok(()),
-                    },
+                if let PeerEvent::Video(frame) = event {
+                    // The page fell behind: a key frame lets it start again.
+                    if slot.video.push(frame) == Ok(true) {
+                        let _ = slot.peer.request_keyframe();
+                    }
+                    return;
+                }
+                let sent = match NativeEvent::of(event) {
+                    Some(event) => slot.events.send(event),
+                    None => Ok(()),
                 };
                 if let Err(e) = sent {
                     tracing::debug!(peer = %id, cause = %e, "the page did not take a native engine event");
                 }
             }
             Event::LocalVideo(frame) => {
-                let channel = lock(&self.preview).clone();
-                if let Some(c) = channel {
-                    if c.send(InvokeResponseBody::Raw(frame_bytes(&frame))).is_err() {
+                let pushed = lock(&self.preview).as_ref().map(|s| s.push(frame));
+                match pushed {
+                    Some(Ok(true)) => self.engine.request_keyframe(),
+                    Some(Err(_)) => {
                         *lock(&self.preview) = None;
                         self.engine.set_preview(false);
                     }
+                    Some(Ok(false)) | None => {}
                 }
             }
             Event::Error { peer, message } => {
