@@ -204,6 +204,9 @@ describe('verification words (short authentication string)', () => {
     const { alice, bob } = await twoInACall(env, 'sas-tamper', [changeReveals, 'tamper']);
     await sasState(alice, 'failed');
     assert.equal(await alice.evaluate(() => window.lancall.peers()[0]?.sas), '');
+    const notice = await waitUntil(alice, () => [...document.querySelectorAll('#toasts .toast')].map((t) => t.textContent).join(' | '),
+      (t) => t.includes('Bob'), { what: 'a notice of the failure' });
+    assert.match(notice, /Verification with Bob failed/);
     const shown = await panelSas(alice, (t) => t.startsWith('failed:'));
     console.log(`Alice's details: "${shown}"`);
     assert.equal(shown, 'failed:Verification failed');

@@ -210,11 +210,20 @@ async function main() {
     grid.setLocal(l, joined.name);
     controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo, sharing: l.sharing, canShare: call.canShare });
   });
+  /** Peers whose failed verification was said (see below). */
+  const sasWarned = new Set();
   call.on('peer', (p) => {
     grid.upsert(p);
     if (!announced.has(p.id) && p.name) {
       announced.add(p.id);
       if (p.state !== 'connected') toast(t('toast.joined', { name: p.name }));
+    }
+    // A failed verification is said where it shows, once per round, not only in the details.
+    if (p.sasState === 'failed' && !sasWarned.has(p.id)) {
+      sasWarned.add(p.id);
+      toast(t('toast.sasFailed', { name: p.name || t('tile.someone') }), 10_000);
+    } else if (p.sasState !== 'failed') {
+      sasWarned.delete(p.id);
     }
     renderChip();
   });
