@@ -31,7 +31,7 @@ describe('a mesh of three, and a fourth who comes and goes', () => {
     await page.getByRole('button', { name: 'Make up a room name' }).click();
     await waitFor(page, () => /** @type {HTMLInputElement} */ (document.getElementById('room')).value !== '', { what: 'a room name from the host' });
     const room = await page.getByLabel('Room', { exact: true }).inputValue();
-    assert.match(room, /^[a-z]+-[a-z]+-\d\d$/);
+    assert.match(room, /^[a-z]+-[a-z]+-[a-z]+-\d{4}$/, 'three words and four digits (signal::room_name)');
     await page.getByLabel('Room', { exact: true }).fill('design-review');
     await page.locator('body').click({ position: { x: 5, y: 790 } }); // no focus ring in the picture
     await page.screenshot({ path: join(SHOTS, 'lobby.png'), animations: 'disabled' });
