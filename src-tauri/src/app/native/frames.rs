@@ -11,14 +11,16 @@
 //! - a full queue means the page is behind: the frames waiting stay (they
 //!   continue what the page has, so they decode), and the new delta frame
 //!   and every one after it are dropped until the next key frame, which the
-//!   caller asks the sender for at once ([`Pushed::Overflow`]);
+//!   caller asks the sender for at once ([`Pushed::Overflow`]) and again
+//!   each second until it comes;
 //! - a key frame makes whatever waits before it useless (the decoder can
 //!   start again there), so it replaces them: the newest picture the page
 //!   can decode always wins, and the page is never more than a few frames
 //!   behind the engine.
 //!
 //! What the page is handed therefore always decodes, and a stream holds at
-//! most [`CAPACITY`] frames (about 100 ms of video at 30 fps).
+//! most [`CAPACITY`] frames (about 250 ms of video at 30 fps, a few hundred
+//! KB at most).
 //!
 //! The Tauri channel beyond this queue delivers without knowing whether the
 //! page has taken a frame, so the bound holds up to the channel's send: a
@@ -40,8 +42,11 @@ use crate::media::EncodedFrame;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Closed;
 
-/// Frames a stream holds for the page at most.
-pub const CAPACITY: usize = 3;
+/// Frames a stream holds for the page at most. Not fewer: the jitter
+/// buffer hands over a burst of frames after a late packet, and with 3 the
+/// app's own start (the page still loading) overflowed and left the first
+/// seconds to key frame requests.
+pub const CAPACITY: usize = 8;
 
 /// What became of a pushed frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,8 +196,10 @@ impl Stream {
     }
 
     /// Push a frame. True when the sender should be asked for a key frame
-    /// now (the page fell behind; at most once a second); the drops so far
-    /// go to the log (at most every ten seconds).
+    /// now: the page fell behind, or still waits for the key frame asked
+    /// for (a request can be lost, and a sender such as Chromium makes key
+    /// frames only when asked), at most once a second. The drops so far go
+    /// to the log, at most every ten seconds.
     pub fn push(&self, frame: EncodedFrame) -> std::result::Result<bool, Closed> {
         match self.queue.push(frame) {
             Pushed::Closed => Err(Closed),
@@ -202,7 +209,8 @@ impl Stream {
                 }
                 Ok(due(&self.asked, ASK_EVERY))
             }
-            Pushed::Queued | Pushed::Dropped => Ok(false),
+            Pushed::Dropped => Ok(due(&self.asked, ASK_EVERY)),
+            Pushed::Queued => Ok(false),
         }
     }
 
