@@ -292,6 +292,25 @@ mod tests {
         assert_eq!(q.dropped(), 2);
     }
 
+    /// The sender is asked for a key frame when the page falls behind, and
+    /// again each second while the stream waits for it, never more often;
+    /// the owner going closes the stream.
+    #[test]
+    fn key_frames_are_asked_for_until_one_comes() {
+        let queue = Arc::new(FrameQueue::new(2));
+        let stream = Stream { queue: queue.clone(), what: "test".into(), asked: Mutex::new(None), logged: Mutex::new(None) };
+        assert_eq!(stream.push(frame(0, true)), Ok(false));
+        assert_eq!(stream.push(frame(1, false)), Ok(false));
+        assert_eq!(stream.push(frame(2, false)), Ok(true), "the overflow asks");
+        assert_eq!(stream.push(frame(3, false)), Ok(false), "not again within the second");
+        *lock(&stream.asked) = Instant::now().checked_sub(ASK_EVERY);
+        assert_eq!(stream.push(frame(4, false)), Ok(true), "asked again a second later");
+        assert_eq!(stream.push(frame(5, true)), Ok(false), "the key frame came");
+        assert_eq!(stream.dropped(), 5);
+        drop(stream);
+        assert_eq!(queue.push(frame(6, true)), Pushed::Closed);
+    }
+
     /// Closing ends the task waiting for frames and refuses new ones.
     #[tokio::test]
     async fn closing_ends_the_stream() {
