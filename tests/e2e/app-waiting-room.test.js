@@ -95,7 +95,11 @@ async function appDecodes(app) {
   return until(() => {
     const decoded = app.states().map((s) => s.decoded?.[0] ?? 0).filter((d) => d > 0);
     return decoded.length >= 3 && decoded.at(-1) > decoded[0] + 5 && decoded;
-  }, "the app's remote tile decoding frames", 60_000);
+  }, "the app's remote tile decoding frames", 60_000).catch((e) => {
+    // What the app saw, for a failure on a busy machine.
+    const last = app.states().slice(-3).map((s) => ({ at: s.at, phase: s.phase, decoded: s.decoded, remote: s.remote?.map((r) => ({ state: r.state, canvas: r.canvas })) }));
+    throw new Error(`${e.message}; the app's last reports: ${JSON.stringify(last)}`);
+  });
 }
 
 describe('the waiting room with the app', () => {
@@ -144,13 +148,11 @@ describe('the waiting room with the app', () => {
       const decoded = await appDecodes(app);
       assert.ok(decoded.at(-1) > 10, `frames decoded in the app: ${decoded.at(-1)}`);
 
-      // The window leaves (Call menu, Ctrl+Shift+L) and comes back while the
+      // The window leaves (its Leave button) and comes back while the
       // guest keeps the room: no longer its maker, it is a host by the
       // server's key alone, so it goes straight in and hears the next knock.
-      const xenv = { ...process.env, DISPLAY: x.display };
-      // With no window manager, focus goes only where it is put.
-      await run('xdotool', ['windowfocus', '--sync', (await appWindows(x.display))[0]], { env: xenv });
-      await run('xdotool', ['key', '--clearmodifiers', 'ctrl+shift+l'], { env: xenv });
+      const inCall = await until(() => app.states().findLast((s) => s.phase === 'in-call' && s.leave?.width > 0), 'the Leave button');
+      await clickInApp(x.display, { x: inCall.leave.x + inCall.leave.width / 2, y: inCall.leave.y + inCall.leave.height / 2 }, inCall.viewport);
       const left = await until(() => app.states().findLast((s) => s.phase === 'idle' && s.lobby?.rejoin?.width > 0),
         'the app out of its call, Rejoin offered', 45_000);
       const since = Date.now();

@@ -51,7 +51,8 @@ return JSON.stringify(out);
 /// notice a host sees with where its Admit button is in the page (with the
 /// page's size, so a test can click it on the screen), and on the lobby
 /// the Waiting room switch (its state and place) and the places of the
-/// Host button and of the hosting bar's Rejoin, as JSON. WebKit
+/// Host button and of the hosting bar's Rejoin, the Leave button's place in a call,
+/// as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -96,6 +97,10 @@ return JSON.stringify({
     return { name: k.querySelector('strong')?.textContent ?? '', admit: r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null };
   }),
   viewport: { width: innerWidth, height: innerHeight },
+  leave: (() => {
+    const r = document.querySelector('#call:not([hidden]) button[data-action="leave"]')?.getBoundingClientRect();
+    return r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null;
+  })(),
   lobby: document.getElementById('lobby')?.hidden === false ? (() => {
     const at = (id) => { const r = document.getElementById(id)?.getBoundingClientRect(); return r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null; };
     return { waitingRoom: document.getElementById('waiting-room')?.checked ?? null, switch: at('waiting-room-field'), host: at('join'), rejoin: at('bar-rejoin') };
