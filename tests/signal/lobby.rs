@@ -250,9 +250,13 @@ async fn host_key_is_host_and_wrong_key_is_guest() {
     assert_eq!(ann.expect("knock").await["user_id"], "Eve");
     eve.send(json!({"event": "exit"})).await;
     assert_eq!(ann.expect("knock_end").await["reason"], "left");
-    // The second wrong guess on this connection reaches the limit of 2.
+    // The second wrong guess on this connection reaches the limit of 2: it
+    // is closed, and its knock, made before, ends with it.
     eve.send(json!({"event": "join", "data": wrong})).await;
     assert_eq!(eve.expect_close().await, 1008);
+    assert_eq!(ann.expect("knock").await["user_id"], "Eve");
+    assert_eq!(ann.expect("knock_end").await["reason"], "left");
+    server.wait_until("the knocker is gone", |s| s.stats().peers == 2).await;
 }
 
 /// Without a waiting room the creator is still the room's host; the others

@@ -256,16 +256,19 @@ impl Reader {
         let denials = self.denials.get(&join.room_id).copied().unwrap_or(0);
         let rights = Rights { may_guess, key_holder, may_knock: denials < MAX_DENIALS };
         let result = self.shared.registry.join_as(&join, rights);
-        if key.is_some() && !key_holder {
-            // Never told: the joiner is a guest. Counted like a passcode.
-            self.wrong_guess()?;
-        }
+        let wrong_key = key.is_some() && !key_holder;
         match result {
             Ok(at) => {
                 tracing::debug!(peer = %at.peer_id, room = %at.room_id, resumed = at.resumed, knocked = at.knocked, host = key_holder, "joined");
                 self.mailbox.send_replace(Some(at.mailbox.clone()));
                 self.kicked = Some(at.kicked.clone());
+                // Held before a wrong key may close the connection, so the
+                // room hears it leave.
                 self.attached = Some(at);
+                if wrong_key {
+                    // Never told: the joiner is a guest. Counted like a passcode.
+                    self.wrong_guess()?;
+                }
                 Ok(())
             }
             Err(e) => {
@@ -276,6 +279,9 @@ impl Reader {
                 }
                 self.reply_error(&message, e.code(), Some("join"));
                 if matches!(e, JoinError::WrongPasscode(_)) {
+                    self.wrong_guess()?;
+                }
+                if wrong_key {
                     self.wrong_guess()?;
                 }
                 Ok(())
