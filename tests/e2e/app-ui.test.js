@@ -38,7 +38,7 @@ describe('the app window (fake IPC, real server)', () => {
     await app.getByLabel('Room', { exact: true }).fill('standup');
     await app.getByRole('button', { name: 'Host a call', exact: true }).click();
     await inCall(app, 'the host in its own room');
-    assert.deepEqual((await appCalls(app, 'host_start')).map((c) => c.args), [{ port: null, name: 'Ada' }]);
+    assert.deepEqual((await appCalls(app, 'host_start')).map((c) => c.args), [{ port: null, name: 'Ada', waitingRoom: true }]);
 
     const link = `http://127.0.0.1:${env.server.port}/#room=standup`;
     await waitFor(app, () => document.getElementById('host-panel')?.hidden === false, { what: 'the host panel' });
