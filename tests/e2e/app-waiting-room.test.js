@@ -9,7 +9,9 @@
 //   let guests straight in;
 // - Chromium makes a room on `lancall serve --waiting-room` and hosts it;
 //   the app (`lancall join`) knocks, its state probe shows it waiting, and
-//   once Chromium admits it, it is in the call with video both ways.
+//   once Chromium admits it, it is in the call with video both ways; the
+//   host locks the call (the app shows it locked, a newcomer is turned
+//   away), then removes the app, which says so and stays out.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -216,7 +218,7 @@ describe('the waiting room with the app', () => {
     }
   });
 
-  it('Chromium hosts on `lancall serve --waiting-room`; the app knocks, waits, and is admitted; video both ways', async () => {
+  it('Chromium hosts on `lancall serve --waiting-room`; the app knocks, waits, and is admitted; video both ways; the host locks the call, then removes the app', async () => {
     const server = await startServer(['--bind', '127.0.0.1', '--port', '0', '--waiting-room']);
     /** @type {App | undefined} */ let app;
     try {
@@ -233,6 +235,30 @@ describe('the waiting room with the app', () => {
       await waitForRemoteVideo(host, 1, { what: "the app's video in Chromium", timeout: 45_000 });
       const decoded = await appDecodes(guest);
       assert.ok(decoded.at(-1) > 10, `frames decoded in the app: ${decoded.at(-1)}`);
+
+      // The host locks the call: the app's window shows it locked, and a
+      // newcomer is turned away rather than knocking.
+      await host.locator('button[data-action="lock"]').click();
+      await until(() => guest.states().at(-1)?.locked === true, "'Locked' in the app's window", 15_000);
+      const late = await browser.page(new URL(server.url).origin);
+      await late.goto(`${server.url}#room=${room}&name=Late&autojoin=1`);
+      await waitFor(late, () => document.getElementById('gate-title')?.textContent === 'This call is locked', { what: "the newcomer's 'locked' screen" });
+      await late.close();
+
+      // The host removes the app: its window says so, and it stays out
+      // (no reconnection, no resume).
+      const appId = /** @type {string} */ (guest.states().at(-1)?.me);
+      const tile = host.locator(`.tile[data-peer="${appId}"]`);
+      await tile.hover();
+      await tile.getByRole('button', { name: 'Remove AppGuest' }).click();
+      await host.locator('#remove-dialog').getByRole('button', { name: 'Remove' }).click();
+      await until(() => guest.states().at(-1)?.gate === 'The host removed you', "'The host removed you' in the app's window", 15_000);
+      await waitFor(host, (id) => !document.querySelector(`.tile[data-peer="${id}"]`), { arg: appId, what: "the app's tile gone at the host" });
+      const since = Date.now();
+      await new Promise((r) => setTimeout(r, 6000));
+      const after = guest.states().filter((s) => s.at > since);
+      assert.ok(after.length > 0 && after.every((s) => s.phase === 'rejected'), `the app stayed out: ${after.map((s) => s.phase).join(',')}`);
+      assert.equal((await health(server.port)).peers, 1, 'only the host in the room');
     } finally {
       const result = await app?.stop();
       if (result && result.code !== 0) console.error(app?.log());

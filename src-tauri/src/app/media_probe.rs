@@ -51,7 +51,9 @@ return JSON.stringify(out);
 /// notice a host sees with where its Admit button is in the page (with the
 /// page's size, so a test can click it on the screen), and on the lobby
 /// the Waiting room switch (its state and place) and the places of the
-/// Host button and of the hosting bar's Rejoin, the Leave button's place in a call,
+/// Host button and of the hosting bar's Rejoin, whether the call shows
+/// itself locked, the title of a screen that keeps the person out of a call
+/// (waiting, refused, removed), the Leave button's place in a call,
 /// as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
@@ -91,6 +93,8 @@ return JSON.stringify({
   banner: document.getElementById('banner')?.hidden === false ? document.getElementById('banner-text')?.textContent ?? '' : null,
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
   title: document.title,
+  locked: document.getElementById('room-chip-locked')?.hidden === false,
+  gate: document.getElementById('gate')?.hidden === false ? document.getElementById('gate-title')?.textContent ?? '' : null,
   toasts: [...document.querySelectorAll('#toasts .toast')].map((t) => t.textContent ?? ''),
   knocks: [...document.querySelectorAll('#knocks .knock')].map((k) => {
     const r = k.querySelector('[data-admit]')?.getBoundingClientRect();
