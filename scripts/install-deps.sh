@@ -15,6 +15,8 @@ APT_PACKAGES=(
   iproute2 procps imagemagick x11-utils
   # Real clicks in the app's window under Xvfb (tests/e2e/app-waiting-room.test.js).
   xdotool
+  # xsetroot paints the Xvfb screen the app shares (tests/e2e/app-screen.test.js).
+  x11-xserver-utils
   fonts-wqy-microhei
   # The native WebRTC engine (src-tauri/src/media/, for WebKitGTK which has
   # no RTCPeerConnection): GStreamer's headers to build, and at run time

@@ -55,7 +55,8 @@ import { HostControls } from './call/host.js';
  * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'waiting' | 'unreachable' | 'rejected' | 'in-call' | 'ended'} Phase
  * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string, hosts?: number }} PhaseChange
  *   hosts: while waiting, how many hosts are there to let us in
- * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing: boolean }} LocalView
+ * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing: boolean,
+ *   sharingWhole: boolean }} LocalView  sharingWhole: the whole screen goes out, not a window picked
  * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string, hostKey?: string }} JoinParams
  *   hostKey: the app's own server's key, which makes us a host there
  * @typedef {{ id: string, name: string }} Member
@@ -108,8 +109,8 @@ export class Call extends Emitter {
   /** @type {JoinParams | null} */
   #params = null;
   #prejoin;
-  /** Our screen, shared with every peer that can show it. */
-  #screen = new ScreenShare();
+  /** Our screen, shared with every peer that can show it (the engine's own share, where it has one). @type {ScreenShare} */
+  #screen;
   /** Who is a host, who waits to be let in, the lock; what a host may do. */
   host = new HostControls(() => this.#signaling);
   /** Each peer's pace of app messages, and when it was last said to flood. @type {WeakMap<Entry, { pace: Bucket, said: number }>} */
@@ -129,6 +130,7 @@ export class Call extends Emitter {
     this.connect = connect;
     this.iceServers = iceServers;
     this.#prejoin = new Prejoin(media);
+    this.#screen = engine?.screenShare?.() ?? new ScreenShare();
     this.#prejoin.on('preview', (p) => {
       this.emit('preview', p);
       if (p.state === 'on') this.#emitLocal();
@@ -318,9 +320,9 @@ export class Call extends Emitter {
     await this.media.use(kind, deviceId);
   }
 
-  /** Whether this window can share a screen (a browser engine; the native one cannot yet). */
+  /** Whether this window can share a screen (a browser's getDisplayMedia, or the engine's own capture). */
   get canShare() {
-    return Boolean(this.engine) && this.engine?.name !== 'native' && ScreenShare.supported;
+    return Boolean(this.engine) && this.#screen.available;
   }
 
   /**
@@ -586,6 +588,7 @@ export class Call extends Emitter {
     return {
       stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video),
       sharing: Boolean(this.#screen.current),
+      sharingWhole: Boolean(this.#screen.current) && this.#screen.whole,
     };
   }
 

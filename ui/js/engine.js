@@ -27,6 +27,8 @@
  * @property {(track: MediaStreamTrack) => HTMLCanvasElement | null} [canvasFor]  the canvas one of
  *   this engine's video tracks is drawn into, for a view to show instead of a <video> (the native
  *   engine's: WebKitGTK garbles a canvas's captureStream() in <video>); null for any other track
+ * @property {() => import('./screen.js').ScreenShare} [screenShare]  an engine that captures the
+ *   screen by itself (the native one) shares it through this instead of getDisplayMedia
  */
 
 /**

@@ -208,7 +208,7 @@ async function main() {
   call.on('local', (l) => {
     preview?.setLocal(l);
     grid.setLocal(l, joined.name);
-    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo, sharing: l.sharing, canShare: call.canShare });
+    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo, sharing: l.sharing, sharingWhole: l.sharingWhole, canShare: call.canShare });
   });
   /** Peers whose failed verification was said (see below). */
   const sasWarned = new Set();

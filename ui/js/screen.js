@@ -34,6 +34,12 @@ export class ScreenShare extends Emitter {
     return typeof navigator.mediaDevices?.getDisplayMedia === 'function';
   }
 
+  /** Whether this share can start here (an engine's own share says so itself). */
+  get available() { return ScreenShare.supported; }
+
+  /** The whole screen is shared, with no picker (the native engine's ximagesrc). */
+  whole = false;
+
   /**
    * Ask for a screen or window with the picker; resolves once sharing.
    * @returns {Promise<ScreenTracks>}

@@ -53,7 +53,9 @@ return JSON.stringify(out);
 /// the Waiting room switch (its state and place) and the places of the
 /// Host button and of the hosting bar's Rejoin, whether the call shows
 /// itself locked, the title of a screen that keeps the person out of a call
-/// (waiting, refused, removed), the Leave button's place in a call,
+/// (waiting, refused, removed), the Share screen button
+/// (its place and state) and the sharer's notice, and each shared screen in
+/// the grid (whose, on the stage or not, its canvas), the Leave button's place in a call,
 /// as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
@@ -101,6 +103,14 @@ return JSON.stringify({
     return { name: k.querySelector('strong')?.textContent ?? '', admit: r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null };
   }),
   viewport: { width: innerWidth, height: innerHeight },
+  share: (() => {
+    const b = document.querySelector('button[data-action="screen"]');
+    const r = b && !b.hidden ? b.getBoundingClientRect() : null;
+    const n = document.getElementById('share-notice');
+    return { button: r ? { x: r.x, y: r.y, width: r.width, height: r.height, on: b.dataset.on === 'true' } : null,
+      notice: n && !n.hidden ? n.querySelector('span')?.textContent ?? '' : null };
+  })(),
+  screens: [...document.querySelectorAll('#grid .screen')].map((s) => ({ id: s.dataset.peer ?? null, stage: s.classList.contains('on-stage'), canvas: canvasOf(s) })),
   leave: (() => {
     const r = document.querySelector('#call:not([hidden]) button[data-action="leave"]')?.getBoundingClientRect();
     return r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null;

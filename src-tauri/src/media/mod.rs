@@ -39,6 +39,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::mpsc;
 
+pub use capture::ScreenSource;
 pub use devices::{Device, Kind};
 pub use error::{Error, Result};
 pub use peer::{Counters, NativePeer};
@@ -147,6 +148,9 @@ pub enum PeerEvent {
     Message(String),
     /// A remote video frame, encoded (only with `Config::forward_video`).
     Video(EncodedFrame),
+    /// A frame of the screen the other side shares (its second video
+    /// section), encoded (only with `Config::forward_video`).
+    Screen(EncodedFrame),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,6 +289,22 @@ impl Engine {
     /// Ask our video encoder for a key frame (a decoder of our video lost its place).
     pub fn request_keyframe(&self) {
         self.capture.request_keyframe();
+    }
+
+    /// Capture the screen from `source` for the peers told to send it
+    /// ([`NativePeer::set_screen`]); encoded once for all of them.
+    pub fn start_screen(&self, source: &ScreenSource) -> Result<()> {
+        self.capture.start_screen(source)
+    }
+
+    /// Stop capturing the screen (idempotent).
+    pub fn stop_screen(&self) {
+        self.capture.stop_screen();
+    }
+
+    /// Whether the screen is being captured.
+    pub fn screen_on(&self) -> bool {
+        self.capture.screen_on()
     }
 
     /// Our own encoded video as [`Event::LocalVideo`] (on) or not (off).

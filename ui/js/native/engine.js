@@ -14,6 +14,7 @@
 // No Tauri here: platform.js passes `invoke` and a `channel` maker.
 import { NativeDevices } from './devices.js';
 import { NativePeerConnection } from './peer-connection.js';
+import { NativeScreenShare } from './screen.js';
 
 /**
  * @typedef {import('../engine.js').Engine} Engine
@@ -45,5 +46,6 @@ export function createNativeEngine(bridge, options = {}) {
     setSending: (mic, cam) => { bridge.invoke('native_set_media', { mic, cam }).catch(() => {}); },
     release: () => { bridge.invoke('native_engine_stop').catch(() => {}); },
     canvasFor: (track) => canvases.get(track) ?? null,
+    screenShare: () => new NativeScreenShare(bridge),
   };
 }

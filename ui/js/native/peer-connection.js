@@ -4,6 +4,7 @@
 // (src-tauri/src/app/native/bridge.rs NativeEvent). Also its data channel.
 // No Tauri here: the engine passes its Bridge. No DOM beyond the canvas of
 // the remote video's VideoSink.
+import { NativeDataChannel } from './data-channel.js';
 import { VideoSink } from './video-sink.js';
 
 /**
@@ -11,38 +12,6 @@ import { VideoSink } from './video-sink.js';
  * @typedef {import('./video-sink.js').Canvases} Canvases
  * @typedef {import('../types/native').NativeEvent} NativeEvent
  */
-
-/** The data channel, over the engine's. */
-class NativeDataChannel extends EventTarget {
-  /** @type {RTCDataChannelState} */
-  readyState = 'connecting';
-
-  /**
-   * @param {string} label
-   * @param {(text: string) => void} send
-   */
-  constructor(label, send) {
-    super();
-    this.label = label;
-    this.sendText = send;
-  }
-
-  /** @param {string} text */
-  send(text) {
-    if (this.readyState !== 'open') throw new DOMException('the data channel is not open', 'InvalidStateError');
-    this.sendText(String(text));
-  }
-
-  close() { this.setState(false); }
-
-  /** @param {boolean} open */
-  setState(open) {
-    const state = open ? 'open' : 'closed';
-    if (this.readyState === state) return;
-    this.readyState = state;
-    this.dispatchEvent(new Event(state === 'open' ? 'open' : 'close'));
-  }
-}
 
 /**
  * @param {string} sdp
@@ -128,10 +97,12 @@ export class NativePeerConnection extends EventTarget {
     this.#canvases = canvases;
     const events = bridge.channel((m) => this.#onEvent(m));
     const video = bridge.channel((b) => this.#onFrame(b));
+    // A screen the peer shares: none comes while our hello says we show none (call.js).
+    const screen = bridge.channel(() => {});
     /** @type {import('../types/native').IceConfig} */
     const ice = { iceServers: (config.iceServers ?? []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })) };
     if (config.iceTransportPolicy) ice.iceTransportPolicy = config.iceTransportPolicy;
-    this.#id = bridge.invoke('native_peer_create', { events, video, config: ice }).then((id) => String(id));
+    this.#id = bridge.invoke('native_peer_create', { events, video, screen, config: ice }).then((id) => String(id));
     this.#id.catch((e) => console.warn('lancall: the native engine made no connection', e));
   }
 
@@ -178,9 +149,35 @@ export class NativePeerConnection extends EventTarget {
    */
   addTransceiver(trackOrKind, init = {}) {
     const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
-    const t = this.#transceiver(kind, init.direction ?? 'sendrecv');
+    const direction = init.direction ?? 'sendrecv';
+    const t = this.#transceiver(kind, direction);
+    // A sendonly video after the camera's: our shared screen (peer.js setScreen).
+    if (kind === 'video' && direction === 'sendonly') this.#screenSender(t);
     this.#needOffer();
     return t;
+  }
+
+  /**
+   * Our screen's transceiver: the engine sends its screen on one of its own
+   * while it is sendonly; a direction set later (peer.js stops a share with
+   * 'inactive') goes to the engine and needs an offer, as in a browser.
+   * @param {any} t
+   */
+  #screenSender(t) {
+    let direction = t.direction;
+    const send = () => this.#call('native_screen_send', { on: direction === 'sendonly' })
+      .catch((e) => console.warn('lancall: the native engine could not send the screen', e));
+    Object.defineProperty(t, 'direction', {
+      enumerable: true,
+      get: () => direction,
+      set: (/** @type {RTCRtpTransceiverDirection} */ d) => {
+        if (d === direction) return;
+        direction = d;
+        send();
+        this.#needOffer();
+      },
+    });
+    send();
   }
 
   getTransceivers() { return [...this.#transceivers]; }

@@ -52,6 +52,10 @@ export type Counters = {
  */
 video_frames_received: number, 
 /**
+ * Encoded frames of a screen the other side shares, received.
+ */
+screen_frames_received: number, 
+/**
  * Video frames decoded (only with `Config::decode_video`).
  */
 video_frames_decoded: number, 
@@ -68,7 +72,7 @@ audio_frames_played: number, };
  * One event of one peer, named and shaped as RTCPeerConnection's, which
  * `NativePeerConnection` re-dispatches to the client.
  */
-export type NativeEvent = { "type": "negotiationneeded" } | { "type": "icecandidate", candidate: IceCandidate, } | { "type": "connectionstatechange", state: RTCPeerConnectionState, } | { "type": "iceconnectionstatechange", state: RTCIceConnectionState, } | { "type": "signalingstatechange", state: RTCSignalingState, } | { "type": "track", kind: 'audio' | 'video', } | { "type": "channel", open: boolean, } | { "type": "message", data: string, } | { "type": "error", message: string, };
+export type NativeEvent = { "type": "negotiationneeded" } | { "type": "icecandidate", candidate: IceCandidate, } | { "type": "connectionstatechange", state: RTCPeerConnectionState, } | { "type": "iceconnectionstatechange", state: RTCIceConnectionState, } | { "type": "signalingstatechange", state: RTCSignalingState, } | { "type": "track", kind: 'audio' | 'video' | 'screen', } | { "type": "channel", open: boolean, } | { "type": "message", data: string, } | { "type": "error", message: string, };
 
 /**
  * `native_engine_check`: the engine can run here.
@@ -105,3 +109,13 @@ export type DeviceInfo = { deviceId: string, kind: 'videoinput' | 'audioinput', 
  * opened when the engine starts); none is the default.
  */
 export type CurrentDevices = { video: string | null, audio: string | null, };
+
+/**
+ * `native_screen_start`: what is shared.
+ */
+export type ScreenShare = { 
+/**
+ * The whole screen goes out (`ximagesrc`), not a window the person
+ * picked: the page says so while sharing.
+ */
+whole: boolean, };

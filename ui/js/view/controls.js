@@ -17,6 +17,8 @@ export class Controls {
   hasVideo = true;
   /** We share our screen now. */
   sharing = false;
+  /** …all of it (no picker: the native engine's whole X11 screen). */
+  sharingWhole = false;
   /** This window can share a screen at all (else the button is hidden). */
   canShare = false;
   /** We host the call (the Lock button shows), and whether it is locked. */
@@ -50,7 +52,7 @@ export class Controls {
   }
 
   /**
-   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing?: boolean, canShare?: boolean }} s
+   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing?: boolean, sharingWhole?: boolean, canShare?: boolean }} s
    */
   set(s) {
     Object.assign(this, s);
@@ -94,6 +96,9 @@ export class Controls {
     const screen = this.#button('screen');
     screen.hidden = !this.canShare;
     byId('share-notice').hidden = !this.sharing;
+    // The native engine without a picker shares everything on the screen: said plainly.
+    const notice = /** @type {HTMLElement} */ (byId('share-notice').querySelector('span'));
+    notice.textContent = this.sharingWhole ? t('screen.noticeWhole') : t('screen.notice');
     screen.setAttribute('aria-pressed', String(this.sharing));
     screen.dataset.on = String(this.sharing);
     const share = this.sharing ? t('controls.stopShare') : t('controls.share');

@@ -33,7 +33,7 @@ pub enum NativeEvent {
     },
     /// Remote media of this kind started arriving.
     Track {
-        #[cfg_attr(test, ts(type = "'audio' | 'video'"))]
+        #[cfg_attr(test, ts(type = "'audio' | 'video' | 'screen'"))]
         kind: String,
     },
     /// The data channel opened (true) or closed (false).
@@ -57,7 +57,7 @@ impl NativeEvent {
             PeerEvent::Track(kind) => NativeEvent::Track { kind },
             PeerEvent::Channel(open) => NativeEvent::Channel { open },
             PeerEvent::Message(data) => NativeEvent::Message { data },
-            PeerEvent::Video(_) => return None,
+            PeerEvent::Video(_) | PeerEvent::Screen(_) => return None,
         })
     }
 }
@@ -150,6 +150,7 @@ mod tests {
         .add::<PeerStats>()
         .add::<DeviceInfo>()
         .add::<CurrentDevices>()
+        .add::<super::super::screen::ScreenShare>()
         .check("native.d.ts");
     }
 

@@ -50,7 +50,8 @@ pub async fn native_preview(state: State<'_, NativeEngine>, channel: Channel<Inv
     Ok(())
 }
 
-/// A new connection; its events and remote video go to the two channels.
+/// A new connection; its events and remote video go to the two channels,
+/// and a screen the peer shares to the third.
 /// `config`: the STUN/TURN servers and policy of the page's
 /// RTCConfiguration (none: host candidates only, as on a LAN).
 #[tauri::command]
@@ -58,6 +59,7 @@ pub async fn native_peer_create(
     state: State<'_, NativeEngine>,
     events: Channel<NativeEvent>,
     video: Channel<InvokeResponseBody>,
+    screen: Channel<InvokeResponseBody>,
     config: Option<IceConfig>,
 ) -> Result<String> {
     let ice = config.unwrap_or_default();
@@ -67,7 +69,7 @@ pub async fn native_peer_create(
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = format!("p{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let peer = running.engine.peer_with(&id, ice)?;
-    lock(&running.peers).insert(id.clone(), Slot::new(peer, events, video, &id));
+    lock(&running.peers).insert(id.clone(), Slot::new(peer, events, video, Some(screen), &id));
     Ok(id)
 }
 
@@ -134,10 +136,16 @@ pub async fn native_restart_ice(state: State<'_, NativeEngine>, id: String) -> R
     Ok(peer.signaling_state())
 }
 
-/// The page's decoder needs a key frame from this peer.
+/// The page's decoder needs a key frame from this peer (of its camera, or
+/// with `screen` of the screen it shares).
 #[tauri::command]
-pub async fn native_request_keyframe(state: State<'_, NativeEngine>, id: String) -> Result<()> {
-    state.peer(&id)?.request_keyframe()
+pub async fn native_request_keyframe(state: State<'_, NativeEngine>, id: String, screen: Option<bool>) -> Result<()> {
+    let peer = state.peer(&id)?;
+    if screen == Some(true) {
+        peer.request_screen_keyframe()
+    } else {
+        peer.request_keyframe()
+    }
 }
 
 #[tauri::command]

@@ -38,6 +38,8 @@ mod devices;
 mod frames;
 #[cfg(target_os = "linux")]
 mod running;
+#[cfg(target_os = "linux")]
+mod screen;
 
 use tauri::ipc::Invoke;
 use tauri::Runtime;
@@ -87,6 +89,9 @@ pub fn handler<R: Runtime>(
         commands::native_preview,
         commands::native_engine_stop,
         commands::native_request_keyframe,
+        screen::native_screen_start,
+        screen::native_screen_stop,
+        screen::native_screen_send,
         devices::native_devices,
         devices::native_current_devices,
         devices::native_use_device,

@@ -26,11 +26,24 @@ pub(super) struct Slot {
     pub(super) events: Channel<NativeEvent>,
     /// The remote video's way to the page (closed when the last clone goes).
     pub(super) video: Arc<Stream>,
+    /// The way of the screen the peer shares, for a page that shows one.
+    pub(super) screen: Option<Arc<Stream>>,
 }
 
 impl Slot {
-    pub(super) fn new(peer: NativePeer, events: Channel<NativeEvent>, video: Channel<InvokeResponseBody>, id: &str) -> Slot {
-        Slot { peer, events, video: Arc::new(Stream::to(video, format!("peer {id}"))) }
+    pub(super) fn new(
+        peer: NativePeer,
+        events: Channel<NativeEvent>,
+        video: Channel<InvokeResponseBody>,
+        screen: Option<Channel<InvokeResponseBody>>,
+        id: &str,
+    ) -> Slot {
+        Slot {
+            peer,
+            events,
+            video: Arc::new(Stream::to(video, format!("peer {id}"))),
+            screen: screen.map(|c| Arc::new(Stream::to(c, format!("peer {id} screen")))),
+        }
     }
 }
 
@@ -105,6 +118,14 @@ impl Running {
                     // The page fell behind: a key frame lets it start again.
                     if slot.video.push(frame) == Ok(true) {
                         let _ = slot.peer.request_keyframe();
+                    }
+                    return;
+                }
+                if let PeerEvent::Screen(frame) = event {
+                    if let Some(screen) = &slot.screen {
+                        if screen.push(frame) == Ok(true) {
+                            let _ = slot.peer.request_screen_keyframe();
+                        }
                     }
                     return;
                 }

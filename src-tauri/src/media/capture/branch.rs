@@ -38,7 +38,7 @@ pub(super) struct Failure {
 }
 
 /// Told once: the first frame (Ok) or the first error.
-type Waiter = Arc<Mutex<Option<oneshot::Sender<std::result::Result<(), Failure>>>>>;
+pub(super) type Waiter = Arc<Mutex<Option<oneshot::Sender<std::result::Result<(), Failure>>>>>;
 
 impl Capture {
     /// A branch for `device`, not started; `live` ones feed the
@@ -102,7 +102,8 @@ impl Capture {
         let live = Arc::new(AtomicBool::new(live));
         let (tx, rx) = oneshot::channel();
         let waiter: Waiter = Arc::new(Mutex::new(Some(tx)));
-        fan_out(&sink, &self.outputs, kind, live.clone(), waiter.clone());
+        let feed = if kind == Kind::Video { Feed::Video } else { Feed::Audio };
+        fan_out(&sink, &self.outputs, feed, live.clone(), waiter.clone());
         watch(&pipeline, kind, live.clone(), waiter, self.events.clone());
         let control = pipeline.by_name("control");
         if kind == Kind::Video && device == "test:clock" {
@@ -134,10 +135,19 @@ pub(super) fn resolve(branch: &mut Branch) {
     }
 }
 
+/// Which subscribers a branch feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Feed {
+    Audio,
+    /// The camera (and the page's preview).
+    Video,
+    Screen,
+}
+
 /// Every encoded buffer of a live branch goes to every subscriber; the list
 /// is copied under the lock and pushed to after it. The first buffer of any
 /// branch tells its waiter.
-fn fan_out(sink: &gst_app::AppSink, outputs: &Arc<Outputs>, kind: Kind, live: Arc<AtomicBool>, waiter: Waiter) {
+pub(super) fn fan_out(sink: &gst_app::AppSink, outputs: &Arc<Outputs>, feed: Feed, live: Arc<AtomicBool>, waiter: Waiter) {
     let outputs = outputs.clone();
     sink.set_callbacks(
         gst_app::AppSinkCallbacks::builder()
@@ -149,16 +159,17 @@ fn fan_out(sink: &gst_app::AppSink, outputs: &Arc<Outputs>, kind: Kind, live: Ar
                 if !live.load(Ordering::SeqCst) {
                     return Ok(gst::FlowSuccess::Ok);
                 }
-                let list = match kind {
-                    Kind::Audio => lock(&outputs.audio).clone(),
-                    Kind::Video => lock(&outputs.video).clone(),
+                let list = match feed {
+                    Feed::Audio => lock(&outputs.audio).clone(),
+                    Feed::Video => lock(&outputs.video).clone(),
+                    Feed::Screen => lock(&outputs.screen).clone(),
                 };
                 for (_, src) in &list {
                     // A peer that cannot keep up drops (leaky appsrc); a
                     // closed one is unsubscribed by its owner.
                     let _ = src.push_sample(&sample);
                 }
-                if kind == Kind::Video {
+                if feed == Feed::Video {
                     let preview = lock(&outputs.preview).clone();
                     if let (Some(tx), Some(buffer)) = (preview, sample.buffer()) {
                         let _ = tx.send(Event::LocalVideo(EncodedFrame::from_buffer(buffer)));

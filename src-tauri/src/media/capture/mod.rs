@@ -17,6 +17,7 @@
 //! one kind's pipeline and watches it, `switch` swaps a kind's device.
 
 mod branch;
+mod screen;
 mod switch;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +32,7 @@ use super::devices::Kind;
 use super::error::{Error, Result};
 use super::{Event, Source, VideoFormat};
 use branch::{resolve, Branch};
+pub use screen::ScreenSource;
 
 /// The clock and base time every pipeline of an engine shares.
 pub type Timing = (gst::Clock, gst::ClockTime);
@@ -45,6 +47,8 @@ pub struct Capture {
     outputs: Arc<Outputs>,
     video: Mutex<Option<Branch>>,
     audio: Mutex<Option<Branch>>,
+    /// The shared screen's branch, while sharing (`screen`).
+    screen: Mutex<Option<Branch>>,
     video_on: AtomicBool,
     audio_on: AtomicBool,
     /// One device switch at a time.
@@ -63,6 +67,7 @@ pub struct Voice {
 struct Outputs {
     audio: Mutex<Vec<(u64, gst_app::AppSrc)>>,
     video: Mutex<Vec<(u64, gst_app::AppSrc)>>,
+    screen: Mutex<Vec<(u64, gst_app::AppSrc)>>,
     /// Encoded local video for the page's preview, when asked for.
     preview: Mutex<Option<mpsc::UnboundedSender<Event>>>,
 }
@@ -89,6 +94,7 @@ impl Capture {
             outputs: Arc::new(Outputs::default()),
             video: Mutex::new(None),
             audio: Mutex::new(None),
+            screen: Mutex::new(None),
             video_on: AtomicBool::new(true),
             audio_on: AtomicBool::new(true),
             switching: tokio::sync::Mutex::new(()),
@@ -129,6 +135,13 @@ impl Capture {
     pub fn unsubscribe(&self, id: u64) {
         lock(&self.outputs.audio).retain(|(i, _)| *i != id);
         lock(&self.outputs.video).retain(|(i, _)| *i != id);
+        lock(&self.outputs.screen).retain(|(i, _)| *i != id);
+    }
+
+    /// Feed `src` with the encoded screen from now on (nothing while no screen is shared).
+    pub fn subscribe_screen(&self, id: u64, src: gst_app::AppSrc) {
+        lock(&self.outputs.screen).push((id, src));
+        self.request_screen_keyframe();
     }
 
     /// A decoder somewhere needs a full picture (new peer, PLI, preview, new camera).
@@ -184,7 +197,7 @@ impl Capture {
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        for slot in [&self.video, &self.audio] {
+        for slot in [&self.video, &self.audio, &self.screen] {
             if let Some(b) = lock(slot).take() {
                 b.live.store(false, Ordering::SeqCst);
                 let _ = b.pipeline.set_state(gst::State::Null);

@@ -17,7 +17,7 @@
 //! chat stay; remote media arrives on the new webrtcbin's pads and goes to
 //! the same places (`Event::Video` under the same id, the same mixer).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
@@ -65,6 +65,9 @@ struct Shared {
     recipe: Recipe,
     link: Mutex<Link>,
     closed: AtomicBool,
+    /// We send our screen (`set_screen`): 0 never asked, 1 on, 2 off. A
+    /// rebuilt webrtcbin is given it before its next offer.
+    screen: AtomicU8,
 }
 
 /// A peer connection backed by webrtcbin, rebuilt when ICE restarts.
@@ -77,7 +80,7 @@ pub struct NativePeer {
 impl NativePeer {
     pub(in crate::media) fn new(recipe: Recipe) -> Result<Self> {
         let link = recipe.make()?;
-        Ok(NativePeer { shared: Arc::new(Shared { recipe, link: Mutex::new(link), closed: AtomicBool::new(false) }) })
+        Ok(NativePeer { shared: Arc::new(Shared { recipe, link: Mutex::new(link), closed: AtomicBool::new(false), screen: AtomicU8::new(0) }) })
     }
 
     pub fn id(&self) -> &str {
@@ -112,7 +115,21 @@ impl NativePeer {
     }
 
     pub async fn create_offer(&self) -> Result<SessionDescription> {
-        self.link()?.create_offer().await
+        let link = self.link()?;
+        match self.shared.screen.load(Ordering::SeqCst) {
+            1 => link.set_screen(true)?,
+            2 => link.set_screen(false)?,
+            _ => {}
+        }
+        link.create_offer().await
+    }
+
+    /// Send the engine's shared screen to this peer on a transceiver of its
+    /// own (sendonly, after the camera's), or stop (inactive); the page
+    /// offers next, as after addTransceiver or a direction change.
+    pub fn set_screen(&self, on: bool) -> Result<()> {
+        self.shared.screen.store(if on { 1 } else { 2 }, Ordering::SeqCst);
+        self.link()?.set_screen(on)
     }
 
     pub async fn create_answer(&self) -> Result<SessionDescription> {
@@ -167,7 +184,12 @@ impl NativePeer {
     }
 
     pub fn request_keyframe(&self) -> Result<()> {
-        self.link()?.request_keyframe()
+        self.link()?.request_keyframe(false)
+    }
+
+    /// A key frame of the screen the other side shares (RTCP PLI).
+    pub fn request_screen_keyframe(&self) -> Result<()> {
+        self.link()?.request_keyframe(true)
     }
 
     pub fn create_data_channel(&self, label: &str) -> Result<()> {

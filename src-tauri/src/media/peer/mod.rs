@@ -68,6 +68,8 @@ struct State {
     held: Option<Vec<IceCandidate>>,
     /// How many webrtcbins this peer had before this one.
     generation: u64,
+    /// The transceiver our shared screen goes on, once made (`send`).
+    screen: Option<gst_webrtc::WebRTCRTPTransceiver>,
 }
 
 struct Inner {

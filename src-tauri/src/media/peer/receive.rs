@@ -18,15 +18,32 @@ use crate::media::{EncodedFrame, PeerEvent};
 
 impl Link {
     /// Ask the other side for a full picture (RTCP PLI), for a decoder that
-    /// lost its place (the page's, after dropped frames or an error).
-    pub fn request_keyframe(&self) -> Result<()> {
+    /// lost its place (the page's, after dropped frames or an error); of
+    /// their camera, or of the `screen` they share.
+    pub fn request_keyframe(&self, screen: bool) -> Result<()> {
         self.live()?;
-        if let Some(depay) = self.inner.pipeline.by_name("depay") {
+        if let Some(depay) = self.inner.pipeline.by_name(if screen { "screen-depay" } else { "depay" }) {
             let event = gstreamer_video::UpstreamForceKeyUnitEvent::builder().all_headers(true).build();
             depay.send_event(event);
         }
         Ok(())
     }
+}
+
+/// Whether the video arriving on `pad` is a shared screen: its m-line is a
+/// video section, not the session's first (the camera's; a screen is always
+/// added after it, by browsers and by us alike).
+fn is_screen(inner: &Arc<Inner>, pad: &gst::Pad) -> bool {
+    let Some(transceiver) = pad.property::<Option<gstreamer_webrtc::WebRTCRTPTransceiver>>("transceiver") else { return false };
+    let mline = transceiver.mlineindex();
+    let state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(remote) = state.remote.as_ref() else { return false };
+    // webrtcbin 1.22 may hand the camera's video on a pad of another
+    // transceiver of the bundle (the audio's): only a video section after
+    // the first is a screen.
+    let first = remote.media.iter().position(|m| m.kind == "video");
+    let video = remote.media.get(mline as usize).is_some_and(|m| m.kind == "video");
+    video && first.is_some_and(|f| mline as usize != f)
 }
 
 /// A remote stream arrived: depayload, count, decode or forward, play.
@@ -37,6 +54,9 @@ pub(super) fn receive(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
         .and_then(|s| s.get::<String>("encoding-name").ok())
         .unwrap_or_default()
         .to_ascii_uppercase();
+    if name == "VP8" && is_screen(inner, pad) {
+        return receive_screen(inner, pad);
+    }
     let (desc, kind) = match name.as_str() {
         "VP8" => {
             let mut d = String::from("queue ! rtpvp8depay name=depay ! tee name=t");
@@ -104,6 +124,45 @@ pub(super) fn receive(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
     if !kind.is_empty() {
         emit(inner, PeerEvent::Track(kind.to_owned()));
     }
+    Ok(())
+}
+
+/// A shared screen arrived: depayloaded, counted, and forwarded as
+/// [`PeerEvent::Screen`] (the page decodes it, as it does the camera).
+fn receive_screen(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
+    let mut desc = String::from("queue ! rtpvp8depay name=screen-depay ! tee name=t t. ! queue ! fakesink sync=false async=false");
+    if inner.forward_video {
+        desc.push_str(" t. ! queue ! appsink name=frames sync=false max-buffers=30 drop=true");
+    }
+    let bin = gst::parse_bin_from_description(&desc, true).map_err(|e| Error::Pipeline(e.to_string()))?;
+    inner.pipeline.add(&bin)?;
+    if let Some(p) = bin.by_name("screen-depay").and_then(|e| e.static_pad("src")) {
+        let w = Arc::downgrade(inner);
+        p.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            if let Some(i) = w.upgrade() {
+                i.counters.screen_received.fetch_add(1, Ordering::Relaxed);
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+    if let Some(sink) = bin.by_name("frames").and_then(|e| e.downcast::<gst_app::AppSink>().ok()) {
+        let w = Arc::downgrade(inner);
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |s| {
+                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    if let (Some(i), Some(b)) = (w.upgrade(), sample.buffer()) {
+                        emit(&i, PeerEvent::Screen(EncodedFrame::from_buffer(b)));
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .build(),
+        );
+    }
+    bin.sync_state_with_parent()?;
+    let sink = bin.static_pad("sink").ok_or_else(|| Error::Pipeline("screen receiver without sink".into()))?;
+    pad.link(&sink).map_err(|e| Error::Pipeline(format!("link screen receiver: {e:?}")))?;
+    emit(inner, PeerEvent::Track("screen".to_owned()));
     Ok(())
 }
 

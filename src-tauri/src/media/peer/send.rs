@@ -20,6 +20,10 @@ use crate::media::sdp::Summary;
 /// take the offer's.
 const VP8_PT: u8 = 96;
 const OPUS_PT: u8 = 111;
+/// The screen's VP8, a payload type of its own: webrtcbin signals no SSRC
+/// for a stream that has sent nothing yet, and in a bundle a receiver then
+/// tells the screen from the camera only by payload type.
+const SCREEN_PT: u8 = 98;
 
 impl Link {
     /// Put our encoded audio and video on transceivers: new ones when we
@@ -34,7 +38,7 @@ impl Link {
             None => {
                 for kind in [Kind::Audio, Kind::Video] {
                     let pt = if kind == Kind::Audio { OPUS_PT } else { VP8_PT };
-                    attach_sender(inner, kind, None, pt)?;
+                    attach_sender(inner, kind, None, pt, false)?;
                 }
             }
             Some(summary) => {
@@ -51,13 +55,72 @@ impl Link {
                     }
                     if let Some(pt) = m.our_pt {
                         *slot = true;
-                        attach_sender(inner, kind, Some(i as u32), pt)?;
+                        attach_sender(inner, kind, Some(i as u32), pt, false)?;
                     }
                 }
             }
         }
         Ok(())
     }
+
+    /// Send the engine's shared screen on a video transceiver of its own,
+    /// sendonly, after the camera's (made on first use: the m-line a
+    /// receiver tells from the camera's by its order), or stop sending it
+    /// (inactive; the transceiver stays for the next share). The caller
+    /// offers next. Idempotent.
+    pub(super) fn set_screen(&self, on: bool) -> Result<()> {
+        use gst_webrtc::WebRTCRTPTransceiverDirection as D;
+        self.live()?;
+        self.attach_senders(None)?;
+        let existing = self.state().screen.clone();
+        match existing {
+            Some(t) => t.set_direction(if on { D::Sendonly } else { D::Inactive }),
+            None if on => {
+                let (pt, mline) = {
+                    let state = self.state();
+                    // A session that had our screen before (this webrtcbin
+                    // rebuilt from it) keeps its m-line and payload type.
+                    let offer = state.remote_offer.as_ref();
+                    // Else the next m-line: a pad named for it is the one webrtcbin
+                    // links when the session gets that m-line (a `sink_%u` one
+                    // it left unlinked, making a pad of its own instead).
+                    let next = u32::try_from(state.local_mids.len()).ok().filter(|n| *n > 0);
+                    let mline = offer.and_then(|o| screen_mline(&o.sdp)).or(next);
+                    let pt = mline
+                        .and_then(|i| state.remote.as_ref().and_then(|r| r.media.get(i as usize)).and_then(|m| m.our_pt))
+                        .unwrap_or(SCREEN_PT);
+                    (pt, mline)
+                };
+                let t = attach_sender(&self.inner, Kind::Video, mline, pt, true)?;
+                self.state().screen = Some(t);
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+/// In the other side's offer, the video section after the first that only
+/// receives (from them: our screen), by m-line index.
+fn screen_mline(sdp: &str) -> Option<u32> {
+    let sections = sdp.split("\nm=").skip(1);
+    let mut videos = 0;
+    for (i, section) in sections.enumerate() {
+        if !section.starts_with("video") {
+            continue;
+        }
+        videos += 1;
+        if videos > 1 && section.lines().any(|l| l.trim_end() == "a=recvonly") {
+            return u32::try_from(i).ok();
+        }
+    }
+    None
+}
+
+/// An SSRC of the screen's own: random (from the clock and the link's serial).
+fn ssrc_for(serial: u64) -> u32 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    (nanos ^ (serial as u32).wrapping_mul(0x9E37_79B9)) | 1
 }
 
 fn codec_caps(kind: Kind, pt: u8) -> gst::Caps {
@@ -81,17 +144,29 @@ fn codec_caps(kind: Kind, pt: u8) -> gst::Caps {
     }
 }
 
-/// appsrc (fed by the capture) ─ payloader ─ webrtcbin `sink_N`.
-fn attach_sender(inner: &Arc<Inner>, kind: Kind, mline: Option<u32>, pt: u8) -> Result<()> {
+/// appsrc (fed by the capture) ─ payloader ─ webrtcbin `sink_N`: the
+/// camera and microphone sendrecv, the `screen` sendonly.
+fn attach_sender(inner: &Arc<Inner>, kind: Kind, mline: Option<u32>, pt: u8, screen: bool) -> Result<gst_webrtc::WebRTCRTPTransceiver> {
     let src = gst_app::AppSrc::builder().format(gst::Format::Time).is_live(true).max_bytes(2 << 20).build();
     src.set_leaky_type(gst_app::AppLeakyType::Downstream);
-    let pay = match kind {
+    let mut pay = match kind {
         Kind::Video => gst::ElementFactory::make("rtpvp8pay").property_from_str("picture-id-mode", "15-bit"),
         Kind::Audio => gst::ElementFactory::make("rtpopuspay"),
     }
     .property("pt", u32::from(pt))
-    .property("mtu", 1200u32)
-    .build()?;
+    .property("mtu", 1200u32);
+    // The screen's SSRC is chosen here and put in the codec preferences, so
+    // the offer made before its first frame signals it (a=ssrc): without,
+    // a receiver has no way to route it in the bundle.
+    let mut caps = codec_caps(kind, pt);
+    if screen {
+        let ssrc = ssrc_for(inner.serial);
+        pay = pay.property("ssrc", ssrc);
+        if let Some(c) = caps.get_mut() {
+            c.set("ssrc", ssrc);
+        }
+    }
+    let pay = pay.build()?;
     inner.pipeline.add_many([src.upcast_ref(), &pay])?;
     src.link(&pay)?;
     let name = mline.map(|i| format!("sink_{i}")).unwrap_or_else(|| "sink_%u".to_owned());
@@ -100,8 +175,12 @@ fn attach_sender(inner: &Arc<Inner>, kind: Kind, mline: Option<u32>, pt: u8) -> 
         .request_pad_simple(&name)
         .ok_or_else(|| Error::Negotiation(format!("webrtcbin gave no pad {name}")))?;
     let transceiver = pad.property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver");
-    transceiver.set_direction(gst_webrtc::WebRTCRTPTransceiverDirection::Sendrecv);
-    transceiver.set_codec_preferences(Some(&codec_caps(kind, pt)));
+    transceiver.set_direction(if screen {
+        gst_webrtc::WebRTCRTPTransceiverDirection::Sendonly
+    } else {
+        gst_webrtc::WebRTCRTPTransceiverDirection::Sendrecv
+    });
+    transceiver.set_codec_preferences(Some(&caps));
     let src_pad = pay.static_pad("src").ok_or_else(|| Error::Pipeline("payloader without src".into()))?;
     src_pad.link(&pad).map_err(|e| Error::Pipeline(format!("link {name}: {e:?}")))?;
     if kind == Kind::Video {
@@ -112,8 +191,10 @@ fn attach_sender(inner: &Arc<Inner>, kind: Kind, mline: Option<u32>, pt: u8) -> 
             p.add_probe(gst::PadProbeType::EVENT_UPSTREAM, move |_, info| {
                 if let Some(gst::PadProbeData::Event(ev)) = &info.data {
                     if gstreamer_video::ForceKeyUnitEvent::is(ev) {
-                        if let Some(c) = capture.upgrade() {
-                            c.request_keyframe();
+                        match capture.upgrade() {
+                            Some(c) if screen => c.request_screen_keyframe(),
+                            Some(c) => c.request_keyframe(),
+                            None => {}
                         }
                     }
                 }
@@ -123,6 +204,10 @@ fn attach_sender(inner: &Arc<Inner>, kind: Kind, mline: Option<u32>, pt: u8) -> 
     }
     src.sync_state_with_parent()?;
     pay.sync_state_with_parent()?;
-    inner.capture.subscribe(inner.serial, kind, src);
-    Ok(())
+    if screen {
+        inner.capture.subscribe_screen(inner.serial, src);
+    } else {
+        inner.capture.subscribe(inner.serial, kind, src);
+    }
+    Ok(transceiver)
 }

@@ -17,6 +17,8 @@ use crate::media::error::Result;
 pub struct Counters {
     /// Encoded video frames received (after depayloading).
     pub video_frames_received: u64,
+    /// Encoded frames of a screen the other side shares, received.
+    pub screen_frames_received: u64,
     /// Video frames decoded (only with `Config::decode_video`).
     pub video_frames_decoded: u64,
     /// Opus frames decoded.
@@ -28,6 +30,7 @@ pub struct Counters {
 #[derive(Default)]
 pub(super) struct AtomicCounters {
     pub(super) video_received: AtomicU64,
+    pub(super) screen_received: AtomicU64,
     pub(super) video_decoded: AtomicU64,
     pub(super) audio_decoded: AtomicU64,
     pub(super) audio_played: AtomicU64,
@@ -38,6 +41,7 @@ impl Link {
         let c = &self.inner.counters;
         Counters {
             video_frames_received: c.video_received.load(Ordering::Relaxed),
+            screen_frames_received: c.screen_received.load(Ordering::Relaxed),
             video_frames_decoded: c.video_decoded.load(Ordering::Relaxed),
             audio_frames_decoded: c.audio_decoded.load(Ordering::Relaxed),
             audio_frames_played: c.audio_played.load(Ordering::Relaxed),

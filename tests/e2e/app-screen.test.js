@@ -1,0 +1,163 @@
+// Screen sharing with the Linux app's native engine (issue 15, point 4):
+// the app under Xvfb, with no portal to ask, shares the whole X screen
+// (ximagesrc) when its Share screen button is clicked with the X server's
+// own pointer. The test paints the screen's root window a known colour
+// (xsetroot); Chromium decodes the app's screen at the screen's size and the
+// decoded picture shows that colour, then another colour painted meanwhile.
+// The app's notice says the whole screen is shared. Its Stop sharing ends
+// the share on Chromium's page within 2 s, and its camera goes on.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { waitFor } from './support/browser.js';
+import { useServerAndBrowser } from './support/fixture.js';
+import { startApp, startXvfb, until } from './support/app.js';
+
+const run = promisify(execFile);
+/** How soon a share that ended must be gone from the other side. */
+const GONE_MS = 2000;
+
+/**
+ * Click the point (x, y) of the page in the app's window with the X
+ * server's pointer (the window's place from xdotool; the page at its bottom,
+ * under the menu bar), as tests/e2e/app-waiting-room.test.js does.
+ * @param {string} display
+ * @param {{ x: number, y: number }} point
+ * @param {{ width: number, height: number }} viewport
+ */
+async function clickInApp(display, point, viewport) {
+  const env = { ...process.env, DISPLAY: display };
+  const { stdout: found } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env });
+  /** @type {{ x: number, y: number, width: number, height: number } | null} */
+  let win = null;
+  for (const id of found.trim().split(/\s+/).filter(Boolean)) {
+    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
+    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
+    const c = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
+    if (c.width >= viewport.width && c.height >= viewport.height && (!win || c.height > win.height)) win = c;
+  }
+  assert.ok(win, `no window of the app found on ${display}`);
+  const x = Math.round(win.x + point.x);
+  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
+  await run('xdotool', ['mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
+}
+
+/**
+ * Paint the X screen's root window (what no window covers) one colour.
+ * @param {string} display @param {string} colour
+ */
+async function paintRoot(display, colour) {
+  await run('xsetroot', ['-solid', colour], { env: { ...process.env, DISPLAY: display } });
+}
+
+/**
+ * In Chromium's page: the size of the screen of `id` it decodes, and the
+ * share of its pixels within 48 of `rgb` in each channel (drawn from the
+ * <video> into a canvas).
+ * @param {import('playwright-core').Page} page @param {string} id @param {[number, number, number]} rgb
+ */
+const screenPixels = (page, id, rgb) => page.evaluate(({ id, rgb }) => {
+  const v = /** @type {HTMLVideoElement | null} */ (document.querySelector(`#grid .screen[data-peer="${id}"] video`));
+  if (!v || !v.videoWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth;
+  c.height = v.videoHeight;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
+  ctx.drawImage(v, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  let near = 0;
+  let all = 0;
+  for (let i = 0; i < d.length; i += 4 * 7) {
+    all += 1;
+    if (Math.abs(d[i] - rgb[0]) < 48 && Math.abs(d[i + 1] - rgb[1]) < 48 && Math.abs(d[i + 2] - rgb[2]) < 48) near += 1;
+  }
+  return { size: `${c.width}×${c.height}`, share: near / all };
+}, { id, rgb });
+
+describe('the Linux app shares its screen through its native engine', () => {
+  /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
+  /** @type {Awaited<ReturnType<typeof startApp>> | undefined} */ let app;
+  /** @type {import('playwright-core').Page} */ let page;
+  /** @type {string} */ let appId;
+  const room = `app-screen-${process.pid}`;
+
+  before(async () => {
+    x = await startXvfb();
+  });
+
+  after(async () => {
+    const result = await app?.stop();
+    await x?.stop();
+    if ((result && result.code !== 0) || process.env.APP_LOG) console.error(app?.log());
+  });
+
+  const env = useServerAndBrowser();
+
+  /** The app's latest state probe. */
+  const last = () => /** @type {NonNullable<typeof app>} */ (app).states().at(-1);
+
+  it('the app and a Chromium page are in a call, video both ways', async () => {
+    page = await env.browser.page(new URL(env.server.url).origin);
+    await page.goto(`${env.server.url}#room=${room}&name=Web&autojoin=1`);
+    await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
+    process.env.LANCALL_TEST_SOURCE = '1';
+    app = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App'], x.display);
+    const joined = app;
+    await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call', 45_000);
+    await waitFor(page, async () => window.lancall.peers().some((p) => p.state === 'connected' && p.chat)
+      && (await window.lancall.stats())[0]?.framesDecoded > 10, { what: 'the page decoding the app\'s camera', timeout: 45_000 });
+    appId = await page.evaluate(() => window.lancall.peers()[0].id);
+    // Painted once the app holds the display open: Xvfb resets the screen
+    // when its last client leaves.
+    await paintRoot(x.display, '#ff00ff');
+    assert.equal(await page.locator('#grid .screen').count(), 0, 'no screen before the app shares');
+  });
+
+  it('the app\'s Share screen button shares the whole screen: Chromium decodes it at its size, in the colours painted on it', async () => {
+    const button = await until(() => last()?.share?.button?.width && last().share.button, 'the Share screen button in the app\'s probe');
+    assert.equal(button.on, false);
+    await clickInApp(x.display, { x: button.x + button.width / 2, y: button.y + button.height / 2 }, last().viewport);
+    await until(() => last()?.share?.notice === 'You are sharing your whole screen' && last().share.button?.on,
+      'the app\'s notice that its whole screen is shared', 15_000);
+    // Full size (Xvfb's 1280×800: no downscale), the root window magenta.
+    const magenta = await until(async () => {
+      const p = await screenPixels(page, appId, [255, 0, 255]);
+      return p && p.size === '1280×800' && p.share > 0.05 && p;
+    }, 'Chromium to show the app\'s screen, magenta where no window covers it', 30_000);
+    console.log(`Chromium decodes the app's screen at ${magenta.size}, ${(magenta.share * 100).toFixed(0)}% of it magenta`);
+    assert.equal(await page.locator('#grid .screen.on-stage').count(), 1, 'the screen on Chromium\'s stage');
+    // Live: a colour painted now arrives too.
+    await paintRoot(x.display, '#00ff00');
+    const green = await until(async () => {
+      const p = await screenPixels(page, appId, [0, 255, 0]);
+      return p && p.share > 0.05 && p;
+    }, 'the newly painted green on Chromium\'s page', 15_000);
+    console.log(`then ${(green.share * 100).toFixed(0)}% green`);
+    // The camera goes on beside it.
+    const before = (await page.evaluate(() => window.lancall.stats()))[0].framesDecoded;
+    await waitFor(page, async (n) => (await window.lancall.stats())[0]?.framesDecoded > n + 5,
+      { what: 'the app\'s camera still decoded', arg: before, timeout: 15_000 });
+  });
+
+  it('the app stops sharing: Chromium\'s stage is gone within 2 s, the camera goes on', async () => {
+    await page.evaluate(() => {
+      const w = /** @type {any} */ (window);
+      w.__goneAt = 0;
+      const check = () => { if (!w.__goneAt && !document.querySelector('#grid .screen')) w.__goneAt = Date.now(); };
+      new MutationObserver(check).observe(document.getElementById('grid') ?? document.body, { childList: true, subtree: true });
+    });
+    const button = await until(() => last()?.share?.button?.on && last().share.button.width && last().share.button, 'the Stop sharing button');
+    assert.equal(await page.locator('#grid .screen').count(), 1, 'the app\'s screen on Chromium\'s page before it stops');
+    const started = Date.now();
+    await clickInApp(x.display, { x: button.x + button.width / 2, y: button.y + button.height / 2 }, last().viewport);
+    const gone = await waitFor(page, () => /** @type {any} */ (window).__goneAt, { what: 'the app\'s screen gone from Chromium', timeout: 10_000 });
+    const took = Number(gone) - started;
+    console.log(`the app stopped sharing: gone from Chromium's page in ${took} ms`);
+    assert.ok(took <= GONE_MS, `gone in ${took} ms, over ${GONE_MS}`);
+    await until(() => last()?.share?.notice === null && last().share.button?.on === false, 'the app\'s notice gone', 10_000);
+    const before = (await page.evaluate(() => window.lancall.stats()))[0].framesDecoded;
+    await waitFor(page, async (n) => (await window.lancall.stats())[0]?.framesDecoded > n + 5,
+      { what: 'the app\'s camera still decoded', arg: before, timeout: 15_000 });
+  });
+});
