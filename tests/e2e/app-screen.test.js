@@ -160,4 +160,27 @@ describe('the Linux app shares its screen through its native engine', () => {
     await waitFor(page, async (n) => (await window.lancall.stats())[0]?.framesDecoded > n + 5,
       { what: 'the app\'s camera still decoded', arg: before, timeout: 15_000 });
   });
+
+  it('Chromium shares: the app shows its screen on the stage, at its size, moving; and stops', async () => {
+    const webId = /** @type {string} */ (await until(() => last()?.ids?.[0], 'the page\'s id in the app\'s probe'));
+    await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector('button[data-action="screen"]')).click());
+    // Chromium's fake screen is 1280×720: the app's canvas at that size, on its stage.
+    const shown = await until(() => {
+      const s = last()?.screens?.find((/** @type {any} */ x) => x.id === webId);
+      return s?.canvas?.width === 1280 && s.canvas.height === 720 && s.stage && s.canvas.shown && s;
+    }, 'the app showing Chromium\'s screen on its stage at 1280×720', 45_000);
+    const sums = await until(() => {
+      const seen = new Set(last() && (/** @type {NonNullable<typeof app>} */ (app)).states().slice(-6)
+        .map((st) => st.screens?.find((/** @type {any} */ x) => x.id === webId)?.canvas?.sum).filter((v) => v !== undefined));
+      return seen.size >= 2 && seen.size;
+    }, 'the app\'s screen canvas to change (Chromium\'s fake screen moves)', 30_000);
+    console.log(`the app shows Chromium's screen at ${shown.canvas.width}×${shown.canvas.height} on its stage, ${sums} different pictures in its last probes`);
+    const started = Date.now();
+    await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector('#share-stop')).click());
+    const gone = await until(() => {
+      const st = /** @type {NonNullable<typeof app>} */ (app).states().find((x) => x.at > started && !x.screens?.length);
+      return st && st.at;
+    }, 'Chromium\'s screen gone from the app', 15_000);
+    console.log(`Chromium stopped sharing: gone from the app's probe ${gone - started} ms later`);
+  });
 });

@@ -142,9 +142,9 @@ export class Call extends Emitter {
         iceServers,
         myId: () => this.myId,
         seed: (id) => this.#seed.has(id),
-        // Only a browser engine's client shows a shared screen; the native
-        // engine would be offered tracks it has no place for.
-        hello: () => ({ name: this.#params?.name, screens: engine.name !== 'native', ...this.#sending() }),
+        // Both engines show a shared screen (the native one through its
+        // engine's screen channel, native/remote-screen.js).
+        hello: () => ({ name: this.#params?.name, screens: true, ...this.#sending() }),
         relay: (kind, value, to) => this.#signaling?.relay(kind, value, to),
       });
       mesh.on('peer', (v) => this.emit('peer', v));

@@ -115,9 +115,9 @@ export class Peer extends Emitter {
       // a connection (its first description has them, and nothing is ever
       // put before them); a screen comes later, in sections of its own. (By
       // stream id it can't be told: a GStreamer peer puts each track in a
-      // stream of its own.) The native engine is sent no screens at all.
+      // stream of its own.)
       const first = pc.getTransceivers().find((t) => t.mid !== null && t.receiver.track.kind === track.kind);
-      const screen = engine.name !== 'native' && Boolean(transceiver && first) && transceiver !== first;
+      const screen = Boolean(transceiver && first) && transceiver !== first;
       const into = screen ? this.remoteScreen : this.remoteStream;
       if (!into.getTracks().includes(track)) {
         for (const old of into.getTracks()) {

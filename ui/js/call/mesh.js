@@ -269,7 +269,7 @@ export class Mesh extends Emitter {
 
   /**
    * `e` said it can show a shared screen (its hello): it gets ours, if any.
-   * Seed clients and the Linux app's native engine never say so, and get none.
+   * Seed clients never say so, and get none.
    * @param {Entry} e
    */
   canShow(e) {

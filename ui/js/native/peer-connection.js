@@ -1,3 +1,5 @@
+// Size: one class, RTCPeerConnection's surface over the engine, kept whole;
+// its data channel and the screen it receives are modules of their own.
 // NativePeerConnection: one connection backed by a webrtcbin in the app,
 // with the RTCPeerConnection surface peer.js uses (engine.js PeerConnection)
 // over the engine's commands (`native_*`) and its per-peer event channel
@@ -5,6 +7,7 @@
 // No Tauri here: the engine passes its Bridge. No DOM beyond the canvas of
 // the remote video's VideoSink.
 import { NativeDataChannel } from './data-channel.js';
+import { RemoteScreen, match } from './remote-screen.js';
 import { VideoSink } from './video-sink.js';
 
 /**
@@ -65,6 +68,8 @@ export class NativePeerConnection extends EventTarget {
   #channel = null;
   /** @type {VideoSink | null} */
   #video = null;
+  /** The screen the peer shares. @type {RemoteScreen} */
+  #screenIn;
   #closed = false;
   /** A new webrtcbin is being made and connected (restartIce). */
   #rebuilding = false;
@@ -97,8 +102,8 @@ export class NativePeerConnection extends EventTarget {
     this.#canvases = canvases;
     const events = bridge.channel((m) => this.#onEvent(m));
     const video = bridge.channel((b) => this.#onFrame(b));
-    // A screen the peer shares: none comes while our hello says we show none (call.js).
-    const screen = bridge.channel(() => {});
+    const screen = bridge.channel((b) => this.#onScreenFrame(b));
+    this.#screenIn = new RemoteScreen(canvases, () => { this.#call('native_request_keyframe', { screen: true }).catch(() => {}); });
     /** @type {import('../types/native').IceConfig} */
     const ice = { iceServers: (config.iceServers ?? []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })) };
     if (config.iceTransportPolicy) ice.iceTransportPolicy = config.iceTransportPolicy;
@@ -216,6 +221,7 @@ export class NativePeerConnection extends EventTarget {
     }
     // Set before the state's event, as a browser does: its listeners read it.
     this.localDescription = d;
+    match(this.#transceivers, d.sdp, false);
     this.#setSignaling(state);
     this.#settle();
   }
@@ -235,12 +241,42 @@ export class NativePeerConnection extends EventTarget {
     // event, as in a browser: its listeners read them.
     this.remoteDescription = d;
     if (d.type === 'offer') {
-      for (const kind of mediaKinds(d.sdp)) {
-        if (!this.#transceivers.some((t) => t.receiver.track.kind === kind)) this.#transceiver(kind, 'recvonly');
+      // A transceiver for each section (a shared screen is a second video one).
+      for (const kind of /** @type {const} */ (['audio', 'video'])) {
+        const want = mediaKinds(d.sdp).filter((k) => k === kind).length;
+        const have = this.#transceivers.filter((t) => t.receiver.track.kind === kind).length;
+        for (let i = have; i < want; i += 1) {
+          const t = this.#transceiver(kind, 'recvonly');
+          t.screenIn = kind === 'video' && i > 0;
+        }
       }
     }
+    const before = this.#screenReceiving();
+    match(this.#transceivers, d.sdp, d.type === 'offer');
     this.#setSignaling(state);
     this.#settle();
+    // Shared again after a stop: the track comes back, as in a browser.
+    if (!before && this.#screenReceiving() && this.#screenIn.sink) this.#screenTrack();
+  }
+
+  /** Whether a received screen's transceiver receives now. */
+  #screenReceiving() {
+    return this.#transceivers.some((t) => t.screenIn && t.currentDirection === 'recvonly');
+  }
+
+  /** @param {unknown} buffer */
+  #onScreenFrame(buffer) {
+    if (this.#closed) return;
+    if (this.#screenIn.push(/** @type {ArrayBuffer} */ (buffer))) this.#screenTrack();
+  }
+
+  /** The screen's track, on its transceiver (a second video one), as a browser's 'track'. */
+  #screenTrack() {
+    const sink = this.#screenIn.sink;
+    const transceiver = this.#transceivers.find((t) => t.screenIn);
+    if (!sink || !transceiver) return;
+    transceiver.receiver = { track: sink.track };
+    this.dispatchEvent(event('track', { track: sink.track, streams: [sink.stream], receiver: transceiver.receiver, transceiver }));
   }
 
   /** @param {RTCIceCandidateInit} candidate */
@@ -301,6 +337,7 @@ export class NativePeerConnection extends EventTarget {
     if (this.#closed) return;
     this.#closed = true;
     this.#video?.close();
+    this.#screenIn.close();
     this.#channel?.setState(false);
     this.#call('native_peer_close').catch(() => {});
     this.connectionState = 'closed';
@@ -313,7 +350,9 @@ export class NativePeerConnection extends EventTarget {
    */
   #transceiver(kind, direction) {
     const t = {
-      mid: null,
+      mid: /** @type {string | null} */ (null),
+      /** It receives the screen the peer shares (a video section after the camera's). */
+      screenIn: false,
       direction,
       currentDirection: null,
       receiver: { track: { kind } },

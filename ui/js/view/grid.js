@@ -129,7 +129,7 @@ export class Grid {
       return;
     }
     if (!screen) {
-      screen = new ScreenTile({ id, i18n: this.i18n });
+      screen = new ScreenTile({ id, i18n: this.i18n, engine: this.engine });
       this.#screens.set(id, screen);
       this.root.prepend(screen.el);
       // A new share takes the stage, as the person sharing expects.

@@ -4,20 +4,27 @@
 // in the strip.
 import { h, icon } from './dom.js';
 
-/** @typedef {import('../i18n.js').I18n} I18n */
+/**
+ * @typedef {import('../i18n.js').I18n} I18n
+ * @typedef {import('./tile.js').VideoEngine} VideoEngine
+ */
 
 export class ScreenTile {
   /** @type {MediaStream | null} */
   #stream = null;
   #name = '';
+  /** The native engine's screen, shown as its canvas (as tile.js shows its camera). @type {HTMLCanvasElement | null} */
+  #canvas = null;
 
   /**
    * @param {object} o
    * @param {string} o.id      the sharer's peer id
    * @param {I18n} o.i18n
+   * @param {VideoEngine | null} [o.engine]  the call's engine, for a screen it draws into a canvas
    */
-  constructor({ id, i18n }) {
+  constructor({ id, i18n, engine = null }) {
     this.i18n = i18n;
+    this.engine = engine;
     this.video = /** @type {HTMLVideoElement} */ (h('video', { autoplay: true, playsinline: true }));
     this.nameText = h('span');
     this.fullBtn = h('button', { type: 'button', class: 'tile-btn', onclick: () => this.fullscreen() }, icon('full'));
@@ -34,6 +41,19 @@ export class ScreenTile {
     if (this.#stream !== stream || this.video.srcObject !== stream) {
       this.#stream = stream;
       this.video.srcObject = stream;
+    }
+    // WebKitGTK garbles a canvas's captureStream() in <video>: the native
+    // engine's screen is shown as its canvas, fitted whole.
+    const canvas = stream.getVideoTracks().map((t) => this.engine?.canvasFor?.(t)).find(Boolean) ?? null;
+    if (canvas !== this.#canvas) {
+      this.#canvas?.remove();
+      this.#canvas = canvas;
+      if (canvas) {
+        canvas.className = 'native-video';
+        Object.assign(canvas.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', objectFit: 'contain' });
+        this.video.after(canvas);
+      }
+      this.video.hidden = Boolean(canvas);
     }
     // Its sound plays where it has some; a page not yet clicked may refuse
     // sound, and then the picture still plays.
@@ -60,6 +80,7 @@ export class ScreenTile {
   }
 
   remove() {
+    this.#canvas?.remove();
     this.video.srcObject = null;
     this.el.remove();
   }
