@@ -28,7 +28,9 @@ const GONE_MS = 2000;
  */
 async function clickInApp(display, point, viewport) {
   const env = { ...process.env, DISPLAY: display };
-  const { stdout: found } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env });
+  // A window that goes while xdotool looks (a menu, a tooltip) fails the search: look again.
+  const found = await until(() => run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env }).then((r) => r.stdout, () => ''),
+    'the app\'s windows (xdotool)', 10_000);
   /** @type {{ x: number, y: number, width: number, height: number } | null} */
   let win = null;
   for (const id of found.trim().split(/\s+/).filter(Boolean)) {
@@ -182,5 +184,73 @@ describe('the Linux app shares its screen through its native engine', () => {
       return st && st.at;
     }, 'Chromium\'s screen gone from the app', 15_000);
     console.log(`Chromium stopped sharing: gone from the app's probe ${gone - started} ms later`);
+  });
+
+  /** The time (ms since the epoch) the page's last screen of `id` leaves its grid, once it does. */
+  const watchGone = (/** @type {string} */ id) => page.evaluate((id) => {
+    const w = /** @type {any} */ (window);
+    w.__goneAt = 0;
+    const check = () => { if (!w.__goneAt && !document.querySelector(`#grid .screen[data-peer="${id}"]`)) w.__goneAt = Date.now(); };
+    new MutationObserver(check).observe(document.getElementById('grid') ?? document.body, { childList: true, subtree: true });
+  }, id);
+  /** Click the app's Share screen / Stop sharing button. */
+  const clickShare = async () => {
+    const st = await until(() => last()?.share?.button?.width && last(), 'the app\'s share button');
+    const b = st.share.button;
+    await clickInApp(x.display, { x: b.x + b.width / 2, y: b.y + b.height / 2 }, st.viewport);
+  };
+  const goneAt = async () => Number(await waitFor(page, () => /** @type {any} */ (window).__goneAt, { what: 'the app\'s screen gone from Chromium', timeout: 10_000 }));
+
+  it('bad path: sharing with the camera off sends the screen, and no camera', async () => {
+    const st = await until(() => last()?.share?.cam?.width && last(), 'the app\'s camera button');
+    const c = st.share.cam;
+    await clickInApp(x.display, { x: c.x + c.width / 2, y: c.y + c.height / 2 }, st.viewport);
+    await waitFor(page, () => window.lancall.peers()[0]?.cam === false, { what: 'Chromium told the app\'s camera is off', timeout: 15_000 });
+    await clickShare();
+    await until(() => last()?.share?.button?.on, 'the app sharing', 15_000);
+    await until(async () => {
+      const p = await screenPixels(page, appId, [0, 255, 0]);
+      return p && p.size === '1280×800' && p.share > 0.05;
+    }, 'Chromium decoding the app\'s screen, its camera off', 30_000);
+    const cam = (await page.evaluate(() => window.lancall.stats()))[0].framesDecoded;
+    await new Promise((r) => setTimeout(r, 2000));
+    const later = (await page.evaluate(() => window.lancall.stats()))[0].framesDecoded;
+    assert.ok(later - cam <= 2, `no camera frames while it is off (${later - cam} in 2 s)`);
+  });
+
+  it('bad path: the app stops while Chromium renegotiates (it starts sharing at that moment): both settle', async () => {
+    await watchGone(appId);
+    const started = Date.now();
+    assert.ok(last()?.share?.button?.on, 'the app shares when the collision starts');
+    const st = /** @type {any} */ (last());
+    const b = st.share.button;
+    // Chromium's click starts its offer; the app's click lands while it is under way.
+    await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector('button[data-action="screen"]')).click());
+    await clickInApp(x.display, { x: b.x + b.width / 2, y: b.y + b.height / 2 }, st.viewport);
+    const took = (await goneAt()) - started;
+    console.log(`stopped mid-renegotiation: the app's screen gone from Chromium in ${took} ms`);
+    assert.ok(took <= GONE_MS, `gone in ${took} ms, over ${GONE_MS}`);
+    const webId = /** @type {string} */ (last()?.ids?.[0]);
+    await until(() => last()?.screens?.some((/** @type {any} */ x) => x.id === webId && x.canvas?.width === 1280),
+      'the app showing Chromium\'s screen after the collision', 45_000);
+    assert.equal(await page.evaluate(() => window.lancall.peers()[0]?.state), 'connected');
+    await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector('#share-stop')).click());
+    await until(() => last()?.screens?.length === 0, 'Chromium\'s screen gone from the app', 15_000);
+  });
+
+  it('bad path: the app leaves while sharing: its screen leaves Chromium\'s page within 2 s', async () => {
+    await clickShare();
+    await until(async () => {
+      const p = await screenPixels(page, appId, [0, 255, 0]);
+      return p && p.share > 0.05;
+    }, 'Chromium decoding the app\'s screen again', 30_000);
+    await watchGone(appId);
+    const inCall = await until(() => last()?.leave?.width > 0 && last(), 'the app\'s Leave button');
+    const started = Date.now();
+    await clickInApp(x.display, { x: inCall.leave.x + inCall.leave.width / 2, y: inCall.leave.y + inCall.leave.height / 2 }, inCall.viewport);
+    const took = (await goneAt()) - started;
+    console.log(`the sharing app left: its screen gone from Chromium in ${took} ms`);
+    assert.ok(took <= GONE_MS, `gone in ${took} ms, over ${GONE_MS}`);
+    await until(() => last()?.phase === 'idle', 'the app out of the call', 15_000);
   });
 });

@@ -107,7 +107,9 @@ return JSON.stringify({
     const b = document.querySelector('button[data-action="screen"]');
     const r = b && !b.hidden ? b.getBoundingClientRect() : null;
     const n = document.getElementById('share-notice');
+    const c = document.querySelector('button[data-action="cam"]')?.getBoundingClientRect();
     return { button: r ? { x: r.x, y: r.y, width: r.width, height: r.height, on: b.dataset.on === 'true' } : null,
+      cam: c ? { x: c.x, y: c.y, width: c.width, height: c.height } : null,
       notice: n && !n.hidden ? n.querySelector('span')?.textContent ?? '' : null };
   })(),
   screens: [...document.querySelectorAll('#grid .screen')].map((s) => ({ id: s.dataset.peer ?? null, stage: s.classList.contains('on-stage'), canvas: canvasOf(s) })),

@@ -66,15 +66,20 @@ impl Link {
     /// Send the engine's shared screen on a video transceiver of its own,
     /// sendonly, after the camera's (made on first use: the m-line a
     /// receiver tells from the camera's by its order), or stop sending it
-    /// (inactive; the transceiver stays for the next share). The caller
-    /// offers next. Idempotent.
+    /// (it stays, sending nothing, for the next share). The caller offers
+    /// next. Idempotent.
     pub(super) fn set_screen(&self, on: bool) -> Result<()> {
         use gst_webrtc::WebRTCRTPTransceiverDirection as D;
         self.live()?;
         self.attach_senders(None)?;
         let existing = self.state().screen.clone();
         match existing {
-            Some(t) => t.set_direction(if on { D::Sendonly } else { D::Inactive }),
+            // Stopping leaves the transceiver sendonly with nothing on it:
+            // webrtcbin 1.22 sent nothing more once it had been made
+            // inactive and sendonly again (a second share never arrived in
+            // Chromium). The page's state message ends the share on the
+            // other side (mesh.js shows a screen only while its sharer says so).
+            Some(t) => t.set_direction(D::Sendonly),
             None if on => {
                 let (pt, mline) = {
                     let state = self.state();
