@@ -12,8 +12,11 @@
 //! capture (one pipeline per kind, swappable):
 //!                   camera/test ─ vp8enc ─┐ appsink ──▶ appsrc ─ rtpvp8pay ─┐
 //!                   mic/tone ─ webrtcdsp ─ opusenc ┘ (once)  (per peer)    webrtcbin ─ ICE/DTLS
+//!                   screen (ximagesrc) ─ vp8enc ─ appsink ──▶ appsrc ─ rtpvp8pay ┘ (sendonly,
+//!                                                   while shared: capture::screen)
 //! peer pipeline:    webrtcbin ─ rtpvp8depay ─┬ vp8dec (counted)
 //!                                            └ appsink ─▶ Event::Video (to the page)
+//!                   webrtcbin ─ rtpvp8depay ─ appsink ─▶ PeerEvent::Screen (a later video section)
 //!                   webrtcbin ─ rtpopusdepay ─ opusdec ─ appsink ─▶ playback
 //! playback (one):   appsrc per peer ─ audiomixer ─ webrtcechoprobe ─ speakers
 //!                   (the probe is what webrtcdsp cancels from the microphone)
