@@ -252,7 +252,8 @@ describe('the waiting room with the app', () => {
       await tile.hover();
       await tile.getByRole('button', { name: 'Remove AppGuest' }).click();
       await host.locator('#remove-dialog').getByRole('button', { name: 'Remove' }).click();
-      await until(() => guest.states().at(-1)?.gate === 'The host removed you', "'The host removed you' in the app's window", 15_000);
+      await until(() => guest.states().at(-1)?.gate === 'The host removed you',
+        () => `'The host removed you' in the app's window (it reported: ${JSON.stringify(guest.states().slice(-3).map((s) => ({ phase: s.phase, gate: s.gate, peers: s.peers })))})`, 30_000);
       await waitFor(host, (id) => !document.querySelector(`.tile[data-peer="${id}"]`), { arg: appId, what: "the app's tile gone at the host" });
       const since = Date.now();
       await new Promise((r) => setTimeout(r, 6000));

@@ -141,7 +141,7 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Poll `fn` until it returns a truthy value (or throw after `timeoutMs`).
  * @template T
  * @param {() => T | Promise<T>} fn
- * @param {string} what
+ * @param {string | (() => string)} what  what is awaited; a function is asked only on a timeout, to say what was seen
  */
 export async function until(fn, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -151,7 +151,7 @@ export async function until(fn, what, timeoutMs = 30_000) {
       last = await fn();
       if (last) return last;
     } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await sleep(200);
   }
 }
