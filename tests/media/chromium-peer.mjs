@@ -34,7 +34,8 @@ try {
       };
     });
   }
-  await joinCall(page, server, { name, room, ...(query ? { query } : {}) });
+  // Beside the engine's own tests, run in parallel, a page can take long to start.
+  await joinCall(page, server, { name, room, timeout: 60_000, ...(query ? { query } : {}) });
   say({ joined: true });
 
   const commands = {

@@ -54,7 +54,7 @@ export async function joinCall(page, server, { name, room, query = '?video=240',
   await page.goto(`${server.url}${query}#room=${encodeURIComponent(room)}`);
   // The client fills the lobby from the link and saved settings when it
   // starts; typing before that would be overwritten.
-  await waitFor(page, () => window.lancall !== undefined, { what: 'the client started' })
+  await waitFor(page, () => window.lancall !== undefined, { what: 'the client started', ...(timeout ? { timeout } : {}) })
     .catch(async (e) => { throw new Error(`${e.message}\n${await whyNotStarted(page)}`); });
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Room', { exact: true }).fill(room);
