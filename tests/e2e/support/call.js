@@ -51,11 +51,23 @@ export async function openClient(browser, server, label = '') {
  *   `timeout`: how long to wait for the page to be in the call (20 s unless told).
  */
 export async function joinCall(page, server, { name, room, query = '?video=240', wait = true, timeout }) {
-  await page.goto(`${server.url}${query}#room=${encodeURIComponent(room)}`);
+  const url = `${server.url}${query}#room=${encodeURIComponent(room)}`;
+  await page.goto(url);
   // The client fills the lobby from the link and saved settings when it
-  // starts; typing before that would be overwritten.
-  await waitFor(page, () => window.lancall !== undefined, { what: 'the client started', ...(timeout ? { timeout } : {}) })
-    .catch(async (e) => { throw new Error(`${e.message}\n${await whyNotStarted(page)}`); });
+  // starts; typing before that would be overwritten. A Chromium that sees
+  // its network change (a namespace made a moment before, or other tests'
+  // veths coming and going) fails a module load with ERR_NETWORK_CHANGED
+  // and the page never starts: load it again, as a person would.
+  const started = () => waitFor(page, () => window.lancall !== undefined, { what: 'the client started', timeout: 15_000 });
+  for (let attempt = 1; ; attempt++) {
+    const ok = await started().then(() => true, async (e) => {
+      if (attempt >= Math.max(2, Math.ceil((timeout ?? 20_000) / 15_000))) throw new Error(`${e.message}\n${await whyNotStarted(page)}`);
+      return false;
+    });
+    if (ok) break;
+    console.log(`[${name}] the page did not start; loading it again (${attempt})`);
+    await page.reload();
+  }
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Room', { exact: true }).fill(room);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
