@@ -87,18 +87,7 @@ impl Capture {
                 )
             }
         };
-        let pipeline = gst::parse_launch(&desc)
-            .map_err(|e| Error::Pipeline(format!("capture: {e}")))?
-            .downcast::<gst::Pipeline>()
-            .map_err(|_| Error::Pipeline("capture is not a pipeline".into()))?;
-        let (clock, base) = &self.timing;
-        pipeline.use_clock(Some(clock));
-        pipeline.set_start_time(gst::ClockTime::NONE);
-        pipeline.set_base_time(*base);
-        let sink = pipeline
-            .by_name("sink")
-            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
-            .ok_or_else(|| Error::Pipeline("capture without its appsink".into()))?;
+        let (pipeline, sink) = self.pipeline_on_our_clock(&desc, "capture")?;
         let live = Arc::new(AtomicBool::new(live));
         let (tx, rx) = oneshot::channel();
         let waiter: Waiter = Arc::new(Mutex::new(Some(tx)));
@@ -112,6 +101,25 @@ impl Capture {
             }
         }
         Ok((Branch { pipeline, sink, control, device: device.to_owned(), live, probe }, rx))
+    }
+
+    /// `desc` as a pipeline on the engine's one clock and base time (so its
+    /// timestamps mean the same in every pipeline), with its appsink `sink`.
+    /// `what` names it in errors.
+    pub(super) fn pipeline_on_our_clock(&self, desc: &str, what: &str) -> Result<(gst::Pipeline, gst_app::AppSink)> {
+        let pipeline = gst::parse_launch(desc)
+            .map_err(|e| Error::Pipeline(format!("{what}: {e}")))?
+            .downcast::<gst::Pipeline>()
+            .map_err(|_| Error::Pipeline(format!("{what} is not a pipeline")))?;
+        let (clock, base) = &self.timing;
+        pipeline.use_clock(Some(clock));
+        pipeline.set_start_time(gst::ClockTime::NONE);
+        pipeline.set_base_time(*base);
+        let sink = pipeline
+            .by_name("sink")
+            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
+            .ok_or_else(|| Error::Pipeline(format!("{what} without its appsink")))?;
+        Ok((pipeline, sink))
     }
 }
 

@@ -18,7 +18,6 @@ use std::sync::{Arc, Mutex};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
 
 use super::branch::{fan_out, Branch, Feed};
 use super::{lock, Capture};
@@ -84,18 +83,7 @@ impl Capture {
             bps = SCREEN_KBPS * 1000,
             kf = SCREEN_FPS * 10,
         );
-        let pipeline = gst::parse_launch(&desc)
-            .map_err(|e| Error::Pipeline(format!("screen: {e}")))?
-            .downcast::<gst::Pipeline>()
-            .map_err(|_| Error::Pipeline("screen is not a pipeline".into()))?;
-        let (clock, base) = &self.timing;
-        pipeline.use_clock(Some(clock));
-        pipeline.set_start_time(gst::ClockTime::NONE);
-        pipeline.set_base_time(*base);
-        let sink = pipeline
-            .by_name("sink")
-            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
-            .ok_or_else(|| Error::Pipeline("screen without its appsink".into()))?;
+        let (pipeline, sink) = self.pipeline_on_our_clock(&desc, "screen")?;
         let live = Arc::new(AtomicBool::new(true));
         let (first, told) = tokio::sync::oneshot::channel();
         fan_out(&sink, &self.outputs, Feed::Screen, live.clone(), Arc::new(Mutex::new(Some(first))));

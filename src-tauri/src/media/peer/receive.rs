@@ -101,20 +101,7 @@ pub(super) fn receive(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
         "audio" => counter("dec", |c| &c.audio_decoded),
         _ => {}
     }
-    if let Some(sink) = bin.by_name("frames").and_then(|e| e.downcast::<gst_app::AppSink>().ok()) {
-        let w = Arc::downgrade(inner);
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |s| {
-                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    if let (Some(i), Some(b)) = (w.upgrade(), sample.buffer()) {
-                        emit(&i, PeerEvent::Video(EncodedFrame::from_buffer(b)));
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-    }
+    forward_frames(inner, &bin, PeerEvent::Video);
     if let Some(sink) = bin.by_name("pcm").and_then(|e| e.downcast::<gst_app::AppSink>().ok()) {
         play(inner, &sink)?;
     }
@@ -145,20 +132,7 @@ fn receive_screen(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
             gst::PadProbeReturn::Ok
         });
     }
-    if let Some(sink) = bin.by_name("frames").and_then(|e| e.downcast::<gst_app::AppSink>().ok()) {
-        let w = Arc::downgrade(inner);
-        sink.set_callbacks(
-            gst_app::AppSinkCallbacks::builder()
-                .new_sample(move |s| {
-                    let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                    if let (Some(i), Some(b)) = (w.upgrade(), sample.buffer()) {
-                        emit(&i, PeerEvent::Screen(EncodedFrame::from_buffer(b)));
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
-                .build(),
-        );
-    }
+    forward_frames(inner, &bin, PeerEvent::Screen);
     bin.sync_state_with_parent()?;
     let sink = bin.static_pad("sink").ok_or_else(|| Error::Pipeline("screen receiver without sink".into()))?;
     pad.link(&sink).map_err(|e| Error::Pipeline(format!("link screen receiver: {e:?}")))?;
@@ -196,4 +170,22 @@ fn play(inner: &Arc<Inner>, sink: &gst_app::AppSink) -> Result<()> {
             .build(),
     );
     Ok(())
+}
+
+/// The encoded frames reaching `bin`'s appsink `frames` (there when the page
+/// is sent video) go to the page as `event` (the camera's or a screen's).
+fn forward_frames(inner: &Arc<Inner>, bin: &gst::Bin, event: fn(EncodedFrame) -> PeerEvent) {
+    let Some(sink) = bin.by_name("frames").and_then(|e| e.downcast::<gst_app::AppSink>().ok()) else { return };
+    let w = Arc::downgrade(inner);
+    sink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |s| {
+                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                if let (Some(i), Some(b)) = (w.upgrade(), sample.buffer()) {
+                    emit(&i, event(EncodedFrame::from_buffer(b)));
+                }
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
 }
