@@ -40,23 +40,25 @@ describe('the app hosts a call', () => {
 
   it('prints invite links, joins its own room and previews the mock camera', async () => {
     const [, port] = await app.stdoutMatch(/^Invite: http:\/\/127\.0\.0\.1:(\d+)\/#room=(\S+)$/m);
-    const h = await until(async () => { const s = await health(Number(port)); return s.peers >= 1 && s; }, "the app's own client in its room");
+    // A failure says what the app logged: the forge's run failed here once, unseen.
+    const seen = (/** @type {string} */ what) => () => `${what}; the app's stdout:\n${app.stdout()}\nits log:\n${app.log().split('\n').filter((l) => !l.includes('state probe')).slice(-40).join('\n')}\nits last state: ${JSON.stringify(app.states().at(-1))}`;
+    const h = await until(async () => { const s = await health(Number(port)); return s.peers >= 1 && s; }, seen("the app's own client in its room"));
     assert.equal(h.rooms, 1);
     // LAN guests get https (their browsers need a secure origin for the
     // camera) and the certificate's fingerprint to check the warning against.
-    assert.match(app.stdout(), /^Certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m);
+    assert.match(app.stdout(), /^Certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}$/m, seen('the certificate line')());
     for (const [, scheme, host] of app.stdout().matchAll(/^Invite: (\w+):\/\/([^/:]+)/gm)) {
-      assert.equal(scheme, host === '127.0.0.1' ? 'http' : 'https', `invite scheme for ${host}`);
+      assert.equal(scheme, host === '127.0.0.1' ? 'http' : 'https', `invite scheme for ${host}: ${app.stdout()}`);
     }
     assert.equal(h.peers, 1);
     // The preview plays: a size from the mock camera, and time moving on.
     const playing = await until(() => {
       const local = app.states().map((s) => s.local).filter((l) => l && l.width > 0);
       return local.length >= 2 && local.at(-1).time > local[0].time && local;
-    }, 'the local preview to play frames from the mock camera', 30_000);
+    }, seen('the local preview to play frames from the mock camera'), 30_000);
     assert.ok(playing.at(-1).width > 0 && playing.at(-1).height > 0);
     const last = app.states().at(-1);
-    assert.equal(last.title.includes(room), true, `window title names the room: ${last.title}`);
+    assert.equal(last.title.includes(room), true, `window title names the room: ${last.title}; ${seen('')()}`);
   });
 
   it('a Chromium guest joins through the invite link and the server counts two', async () => {

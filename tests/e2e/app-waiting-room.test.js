@@ -223,6 +223,18 @@ describe('the waiting room with the app', () => {
     /** @type {App | undefined} */ let app;
     try {
       const host = await openClient(browser, server, 'Host');
+      // What the host's signaling socket carried, minus media negotiation:
+      // a failure below says whether the remove went out and what came back.
+      /** @type {string[]} */ const frames = [];
+      host.on('websocket', (ws) => {
+        const keep = (/** @type {string} */ dir) => (/** @type {{ payload: string | Buffer }} */ f) => {
+          const text = String(f.payload);
+          if (!/"event":"(offer|answer|candidate)"|^"?p[io]ng"?$/.test(text)) frames.push(`${new Date().toISOString()} ${dir} ${text.slice(0, 200)}`);
+        };
+        ws.on('framesent', keep('>'));
+        ws.on('framereceived', keep('<'));
+        ws.on('close', () => frames.push(`${new Date().toISOString()} closed`));
+      });
       await joinCall(host, server, { name: 'Host', room });
       app = await startApp(['join', `${server.url}#room=${room}`, '--name', 'AppGuest'], x.display);
       const guest = app;
@@ -249,11 +261,15 @@ describe('the waiting room with the app', () => {
       // (no reconnection, no resume).
       const appId = /** @type {string} */ (guest.states().at(-1)?.me);
       const tile = host.locator(`.tile[data-peer="${appId}"]`);
+      const removedAt = new Date().toISOString();
       await tile.hover();
       await tile.getByRole('button', { name: 'Remove AppGuest' }).click();
       await host.locator('#remove-dialog').getByRole('button', { name: 'Remove' }).click();
       await until(() => guest.states().at(-1)?.gate === 'The host removed you',
-        () => `'The host removed you' in the app's window (it reported: ${JSON.stringify(guest.states().slice(-3).map((s) => ({ phase: s.phase, gate: s.gate, peers: s.peers })))})`, 30_000);
+        () => `'The host removed you' in the app's window (it reported: ${JSON.stringify(guest.states().slice(-3).map((s) => ({ phase: s.phase, gate: s.gate, peers: s.peers })))})`
+          + `\nthe host's socket since the click:\n${frames.filter((f) => f >= removedAt).join('\n')}`
+          + `\nthe app's log since:\n${guest.log().split('\n').filter((l) => l >= removedAt && !l.includes('state probe')).slice(0, 60).join('\n')}`
+          + `\nthe server's log:\n${server.log().slice(-3000)}`, 30_000);
       await waitFor(host, (id) => !document.querySelector(`.tile[data-peer="${id}"]`), { arg: appId, what: "the app's tile gone at the host" });
       const since = Date.now();
       await new Promise((r) => setTimeout(r, 6000));
