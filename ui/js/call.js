@@ -586,7 +586,7 @@ export class Call extends Emitter {
   get local() {
     const m = this.media;
     return {
-      stream: m.stream, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video),
+      stream: m.preview, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video),
       sharing: Boolean(this.#screen.current),
       sharingWhole: Boolean(this.#screen.current) && this.#screen.whole,
     };

@@ -39,6 +39,16 @@ function classify(e) {
 export class LocalMedia extends Emitter {
   /** What we send; its tracks change as devices are switched. */
   stream = new MediaStream();
+  /**
+   * What our own tile and the pre-join preview play: the camera alone, in a
+   * stream made anew whenever the camera changes and never changed in
+   * place; a track leaves it only after the players have moved on. On
+   * WebKitGTK a track stopped or removed under a playing <video> can
+   * deadlock the page for good (its main thread waits for a GStreamer pad
+   * lock that the video sink holds while it waits for the main thread): a
+   * removed guest's app froze so, its sockets unanswered.
+   */
+  preview = new MediaStream();
   /** @type {MediaStreamTrack | null} */
   audio = null;
   /** @type {MediaStreamTrack | null} */
@@ -65,7 +75,7 @@ export class LocalMedia extends Emitter {
 
   /** @returns {LocalTracks} */
   tracks() {
-    return { stream: this.stream, audio: this.audio, video: this.camOn ? this.video : null };
+    return { stream: this.stream, preview: this.preview, audio: this.audio, video: this.camOn ? this.video : null };
   }
 
   /** True if there is anything to send. */
@@ -121,13 +131,13 @@ export class LocalMedia extends Emitter {
       if (!tracks.length) throw new MediaError(reason, e);
       got = new MediaStream(tracks);
     }
-    this.close();
+    const ending = [...this.stream.getTracks(), this.audio, this.video];
     this.audio = got.getAudioTracks()[0] ?? null;
     this.video = got.getVideoTracks()[0] ?? null;
     if (this.audio) this.audio.enabled = this.micOn;
     this.camOn = this.camOn && Boolean(this.video);
     if (this.video && !this.camOn) { this.video.stop(); this.video = null; }
-    this.#rebuild();
+    this.#rebuild(ending);
   }
 
   /** @param {boolean} on */
@@ -143,10 +153,10 @@ export class LocalMedia extends Emitter {
   async setCam(on) {
     if (on === this.camOn && (!on || this.video)) return;
     if (!on) {
+      const old = this.video;
       this.camOn = false;
-      this.video?.stop();
       this.video = null;
-      this.#rebuild();
+      this.#rebuild([old]);
       return;
     }
     const api = this.devicesApi;
@@ -170,13 +180,15 @@ export class LocalMedia extends Emitter {
     const api = this.devicesApi;
     if (!api?.getUserMedia) return;
     // A device that fails leaves the one in use (and its id) as they were.
+    /** @type {MediaStreamTrack | null} the track the new one replaces */
+    let ending = null;
     if (kind === 'video') {
       const before = this.videoId;
       this.videoId = deviceId;
       if (!this.camOn) return;
       try {
         const s = await api.getUserMedia({ video: this.#videoConstraints() });
-        this.video?.stop();
+        ending = this.video;
         this.video = s.getVideoTracks()[0] ?? null;
       } catch (e) {
         this.videoId = before;
@@ -187,7 +199,7 @@ export class LocalMedia extends Emitter {
       this.audioId = deviceId;
       try {
         const s = await api.getUserMedia({ audio: this.#audioConstraints() });
-        this.audio?.stop();
+        ending = this.audio;
         this.audio = s.getAudioTracks()[0] ?? null;
         if (this.audio) this.audio.enabled = this.micOn;
       } catch (e) {
@@ -195,7 +207,7 @@ export class LocalMedia extends Emitter {
         throw new MediaError(classify(e), e);
       }
     }
-    this.#rebuild();
+    this.#rebuild([ending]);
   }
 
   /** @returns {Promise<Devices>} */
@@ -215,15 +227,20 @@ export class LocalMedia extends Emitter {
 
   /** Stop every track. */
   close() {
-    for (const t of this.stream.getTracks()) t.stop();
-    this.audio?.stop();
-    this.video?.stop();
+    const ending = [...this.stream.getTracks(), this.audio, this.video];
     this.audio = null;
     this.video = null;
-    this.#rebuild();
+    this.#rebuild(ending);
   }
 
-  #rebuild() {
+  /**
+   * Bring the streams up to date with `audio` and `video`, tell the
+   * listeners, and only then stop the tracks left behind (`ending`).
+   * @param {(MediaStreamTrack | null)[]} [ending]
+   */
+  #rebuild(ending = []) {
+    const shown = this.camOn ? this.video : null;
+    if ((this.preview.getVideoTracks()[0] ?? null) !== shown) this.preview = new MediaStream(shown ? [shown] : []);
     for (const t of this.stream.getTracks()) {
       if (t !== this.audio && t !== this.video) this.stream.removeTrack(t);
     }
@@ -231,5 +248,6 @@ export class LocalMedia extends Emitter {
       if (t && !this.stream.getTracks().includes(t)) this.stream.addTrack(t);
     }
     this.emit('tracks', this.tracks());
+    for (const t of new Set(ending)) if (t && t !== this.audio && t !== this.video) t.stop();
   }
 }

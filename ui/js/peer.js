@@ -16,7 +16,8 @@ import { CUT_OFF, Inbox } from './flood.js';
  * @typedef {import('./engine.js').PeerConnection} PeerConnection
  * @typedef {'offer' | 'answer' | 'candidate'} SignalKind
  * @typedef {'audio' | 'video'} MediaKind
- * @typedef {{ stream: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks
+ * @typedef {{ stream: MediaStream, preview?: MediaStream, audio: MediaStreamTrack | null, video: MediaStreamTrack | null }} LocalTracks
+ *   stream: what we send (its id goes with our tracks); preview: what our own tile plays
  * @typedef {import('./screen.js').ScreenTracks} ScreenTracks
  * @typedef {import('./prime.js').Primed} Primed
  */

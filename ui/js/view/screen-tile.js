@@ -38,13 +38,15 @@ export class ScreenTile {
   /** @param {MediaStream} stream @param {string} name */
   update(stream, name) {
     this.#name = name;
-    if (this.#stream !== stream || this.video.srcObject !== stream) {
-      this.#stream = stream;
-      this.video.srcObject = stream;
-    }
     // WebKitGTK garbles a canvas's captureStream() in <video>: the native
-    // engine's screen is shown as its canvas, fitted whole.
+    // engine's screen is shown as its canvas, fitted whole, and the <video>
+    // plays nothing (see Tile's #attach).
     const canvas = stream.getVideoTracks().map((t) => this.engine?.canvasFor?.(t)).find(Boolean) ?? null;
+    const played = canvas ? null : stream;
+    if (this.#stream !== stream || this.video.srcObject !== played) {
+      this.#stream = stream;
+      this.video.srcObject = played;
+    }
     if (canvas !== this.#canvas) {
       this.#canvas?.remove();
       this.#canvas = canvas;
@@ -59,7 +61,7 @@ export class ScreenTile {
     // sound, and then the picture still plays.
     const sound = stream.getAudioTracks().length > 0;
     if (this.video.muted === sound) this.video.muted = !sound;
-    this.video.play().catch(() => {
+    if (played) this.video.play().catch(() => {
       if (this.video.muted) return;
       this.video.muted = true;
       this.video.play().catch(() => {});

@@ -66,7 +66,7 @@ export class Tile {
     const streamChanged = 'stream' in change && change.stream !== this.state.stream;
     Object.assign(this.state, change);
     if (streamChanged) this.#attach(this.state.stream);
-    else if (this.state.stream && this.video.paused) this.#play();
+    else if (this.state.stream && !this.#canvas && this.video.paused) this.#play();
     this.render();
   }
 
@@ -128,11 +128,13 @@ export class Tile {
 
   /** @param {MediaStream | null} stream */
   #attach(stream) {
-    this.video.srcObject = stream;
     // WebKitGTK garbles a canvas's captureStream() in <video> (measured under
-    // Xvfb), so the native engine's video is shown as its canvas.
+    // Xvfb), so the native engine's video is shown as its canvas, and the
+    // <video> plays nothing: its player would only cost time, and one whose
+    // track stops under it can deadlock the page (see LocalMedia.preview).
     const engine = this.engine;
     const canvas = stream?.getVideoTracks().map((track) => engine?.canvasFor?.(track)).find(Boolean) ?? null;
+    this.video.srcObject = canvas ? null : stream;
     if (canvas !== this.#canvas) {
       this.#canvas?.remove();
       this.#canvas = canvas;
@@ -148,7 +150,7 @@ export class Tile {
       // A stream gains its tracks one by one; re-render as they come.
       stream.addEventListener('addtrack', () => this.render());
       stream.addEventListener('removetrack', () => this.render());
-      this.#play();
+      if (!canvas) this.#play();
     }
   }
 
