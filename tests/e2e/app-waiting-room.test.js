@@ -266,9 +266,10 @@ describe('the waiting room with the app', () => {
       await tile.getByRole('button', { name: 'Remove AppGuest' }).click();
       await host.locator('#remove-dialog').getByRole('button', { name: 'Remove' }).click();
       await until(() => guest.states().at(-1)?.gate === 'The host removed you',
-        () => `'The host removed you' in the app's window (it reported: ${JSON.stringify(guest.states().slice(-3).map((s) => ({ phase: s.phase, gate: s.gate, peers: s.peers })))})`
+        () => `'The host removed you' in the app's window (it reported: ${JSON.stringify(guest.states().slice(-3).map((s) => ({ at: s.at, phase: s.phase, socket: s.socket, ticks: s.ticks, gate: s.gate, peers: s.peers, banner: s.banner, toasts: s.toasts, remote: s.remote?.map((r) => r.state) })))})`
           + `\nthe host's socket since the click:\n${frames.filter((f) => f >= removedAt).join('\n')}`
           + `\nthe app's log since:\n${guest.log().split('\n').filter((l) => l >= removedAt && !l.includes('state probe')).slice(0, 60).join('\n')}`
+          + `\nthe app's console:\n${guest.log().split('\n').filter((l) => /CONSOLE/.test(l)).slice(-30).join('\n')}`
           + `\nthe server's log:\n${server.log().slice(-3000)}`, 30_000);
       await waitFor(host, (id) => !document.querySelector(`.tile[data-peer="${id}"]`), { arg: appId, what: "the app's tile gone at the host" });
       const since = Date.now();

@@ -168,6 +168,9 @@ export class Call extends Emitter {
   /** The people in the call besides us. */
   get peers() { return this.#mesh?.views() ?? []; }
 
+  /** For diagnostics: the signaling socket's ready state and silence. */
+  get socketHealth() { return this.#signaling?.health() ?? null; }
+
   /** Who else is in the room, connected to us or not. @returns {Member[]} */
   get roster() { return [...this.#roster].map(([id, name]) => ({ id, name })); }
 

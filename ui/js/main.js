@@ -253,7 +253,10 @@ async function main() {
   });
   call.on('chat', (m) => chat.add(m));
   call.on('flood', ({ name }) => chat.note(t('chat.flood', { name: name || t('tile.someone') })));
+  /** @type {string | null} the signaling socket's last state in the call, for the diagnostics */
+  let socketState = null;
   call.on('socket', (s) => {
+    socketState = s.state;
     if (s.state === 'open') banner.hide();
     else if (s.state === 'reconnecting' && s.retryAt) {
       banner.countdown((n) => t('banner.hostGone', { n }), s.retryAt, [
@@ -401,6 +404,8 @@ async function main() {
       /** The pre-join preview shows the camera (or microphone). */
       previewing: () => call.previewState?.state === 'on',
       myId: () => call.myId,
+      /** The signaling socket's last state in the call (open, reconnecting, connecting…). */
+      socket: () => ({ state: socketState, ...call.socketHealth }),
       peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas, sasState: p.sasState, screen: Boolean(p.screen) })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
       roster: () => call.roster,

@@ -128,6 +128,11 @@ export class Signaling extends Emitter {
     if (!this.#ws && !this.#stopped && this.state !== 'closed') this.#open();
   }
 
+  /** For diagnostics: the socket's ready state and how long since we last heard from the host. */
+  health() {
+    return { readyState: this.#ws?.readyState ?? null, heardAgo: this.#heardAt ? Date.now() - this.#heardAt : null };
+  }
+
   /** Try now instead of waiting for the back-off timer. */
   retryNow() {
     if (this.#stopped || this.state === 'open' || this.state === 'connecting') return;

@@ -72,9 +72,14 @@ const canvasOf = (tile) => {
   return { width: c.width, height: c.height, sum, shown: !c.hidden };
 };
 const diag = window.lancall;
+// A timer of the probe's own: if its count stops while the probe still
+// answers, the page's timers (and socket events) are held back.
+if (!window.__probeTicks) { window.__probeTicks = 1; setInterval(() => { window.__probeTicks += 1; }, 500); }
 return JSON.stringify({
   phase: typeof diag?.phase === 'function' ? diag.phase() : null,
   me: typeof diag?.myId === 'function' ? diag.myId() : null,
+  socket: typeof diag?.socket === 'function' ? diag.socket() : null,
+  ticks: window.__probeTicks,
   peers: typeof diag?.peers === 'function' ? diag.peers().length : null,
   local: v ? { width: v.videoWidth, height: v.videoHeight, time: v.currentTime, frames: v.webkitDecodedFrameCount ?? null,
     canvas: canvasOf(document.querySelector('figure.tile.local')) } : null,

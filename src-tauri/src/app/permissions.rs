@@ -111,6 +111,9 @@ pub fn enable_media<R: Runtime>(app: &tauri::AppHandle<R>) {
 fn enable_media_in<R: Runtime>(webview: &tauri::WebviewWindow<R>) {
     let label = webview.label().to_owned();
     let mock = super::test_hooks::mock_capture();
+    // Tests that probe the page also read what it says on its console (an
+    // error a listener swallowed, say) on the app's stdout.
+    let console = super::test_hooks::state_probe();
     let done = webview.with_webview(move |platform| {
         use webkit2gtk::{SettingsExt, WebViewExt};
         let Some(settings) = platform.inner().settings() else {
@@ -124,6 +127,9 @@ fn enable_media_in<R: Runtime>(webview: &tauri::WebviewWindow<R>) {
         settings.set_enable_webrtc(true);
         if mock {
             settings.set_enable_mock_capture_devices(true);
+        }
+        if console {
+            settings.set_enable_write_console_messages_to_stdout(true);
         }
         tracing::info!(webview = label, mock_capture = mock, "media streams and WebRTC enabled");
     });

@@ -11,7 +11,8 @@
 //! - `LANCALL_TEST_SOURCE=1`: the native engine sends a test pattern and
 //!   tone instead of opening devices.
 //! - `LANCALL_MEDIA_PROBE=1`, `LANCALL_STATE_PROBE=1`: the page's
-//!   permissions and call state in the log (see `media_probe`).
+//!   permissions and call state in the log (see `media_probe`); with the
+//!   state probe, the page's console goes to the log (stderr).
 //!
 //! `LANCALL_MDNS=0` is not one of them: keeping the app off the network's
 //! mDNS is a person's choice too (README), and turns nothing fake on.

@@ -117,6 +117,9 @@ pub async fn serve(socket: WebSocket, shared: Arc<Shared>, _slot: ConnectionSlot
         end = reader.read_loop(stream) => (end, false),
         _ = &mut writer => (End::Closed, true),
     };
+    if let Some(at) = &reader.attached {
+        tracing::debug!(peer = %at.peer_id, room = %at.room_id, ?end, "connection ends");
+    }
     reader.finish(end);
     if !writer_done {
         closing.send_replace(end.close_frame(&reader.shared.config));
