@@ -82,6 +82,8 @@ export class NativePeerConnection extends EventTarget {
   #negotiatedBefore = 0;
   /** How many of them the last offer made carries. */
   #offered = 0;
+  /** The #changes negotiationneeded last fired for (reset back in stable, or when an offer is rolled back: owed again). */
+  #firedFor = -1;
   /** Description calls under way (createOffer, createAnswer, setLocal/RemoteDescription). */
   #describing = 0;
   /** Calls to the engine, one at a time and in order (async commands may otherwise overtake). */
@@ -212,6 +214,7 @@ export class NativePeerConnection extends EventTarget {
     const state = await this.#describe('native_set_local_description', { description: d });
     if (d.type === 'rollback') {
       this.#negotiated = this.#negotiatedBefore;
+      this.#firedFor = -1;
       this.#setSignaling(state);
       return;
     }
@@ -234,6 +237,7 @@ export class NativePeerConnection extends EventTarget {
       // A browser rolls back its own offer implicitly; webrtcbin is told.
       const state = await this.#describe('native_set_remote_description', { description: { type: 'rollback', sdp: '' } });
       this.#negotiated = this.#negotiatedBefore;
+      this.#firedFor = -1;
       this.#setSignaling(state);
     }
     const state = await this.#describe('native_set_remote_description', { description: d });
@@ -382,7 +386,13 @@ export class NativePeerConnection extends EventTarget {
     setTimeout(() => {
       this.#negotiationQueued = false;
       if (this.#closed || this.signalingState !== 'stable' || this.#describing > 0) return;
-      if (this.#changes > this.#negotiated) this.dispatchEvent(event('negotiationneeded'));
+      if (this.#changes <= this.#negotiated || this.#changes === this.#firedFor) return;
+      // Once per need, as a browser: an offer that failed to be made is not
+      // asked for again until something changes (the engine's own
+      // negotiationneeded and state events would otherwise ask at once,
+      // over and over, while the cause stays).
+      this.#firedFor = this.#changes;
+      this.dispatchEvent(event('negotiationneeded'));
     }, 0);
   }
 
@@ -407,7 +417,10 @@ export class NativePeerConnection extends EventTarget {
     this.dispatchEvent(event('signalingstatechange'));
     // Back to stable with an offer still owed (ours was rolled back, or a
     // change came meanwhile): a browser fires negotiationneeded now.
-    if (s === 'stable') this.#queueNegotiation();
+    if (s === 'stable') {
+      this.#firedFor = -1;
+      this.#queueNegotiation();
+    }
   }
 
   /** @param {NativeEvent | null | undefined} m  an engine event (bridge.rs NativeEvent) */
