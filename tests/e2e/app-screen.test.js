@@ -101,6 +101,21 @@ describe('the Linux app shares its screen through its native engine', () => {
 
   it('the app and a Chromium page are in a call, video both ways', async () => {
     page = await env.browser.page(new URL(env.server.url).origin);
+    // The page's connections, for the ICE restart case below to restart one
+    // as the client does when its link fails.
+    await page.addInitScript(() => {
+      const Native = window.RTCPeerConnection;
+      /** @type {RTCPeerConnection[]} */
+      const made = [];
+      Object.defineProperty(window, '__pcs', { value: made });
+      window.RTCPeerConnection = class extends Native {
+        /** @param {RTCConfiguration} [config] */
+        constructor(config) {
+          super(config);
+          made.push(this);
+        }
+      };
+    });
     await page.goto(`${env.server.url}#room=${room}&name=Web&autojoin=1`);
     await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
     process.env.LANCALL_TEST_SOURCE = '1';
@@ -201,7 +216,7 @@ describe('the Linux app shares its screen through its native engine', () => {
   };
   const goneAt = async () => Number(await waitFor(page, () => /** @type {any} */ (window).__goneAt, { what: 'the app\'s screen gone from Chromium', timeout: 10_000 }));
 
-  it('bad path: sharing with the camera off sends the screen, and no camera', { todo: 'a share after the first two can fail to reach Chromium on a loaded machine (engine bug, open)' }, async () => {
+  it('bad path: sharing with the camera off sends the screen, and no camera', async () => {
     const st = await until(() => last()?.share?.cam?.width && last(), 'the app\'s camera button');
     const c = st.share.cam;
     await clickInApp(x.display, { x: c.x + c.width / 2, y: c.y + c.height / 2 }, st.viewport);
@@ -218,7 +233,7 @@ describe('the Linux app shares its screen through its native engine', () => {
     assert.ok(later - cam <= 2, `no camera frames while it is off (${later - cam} in 2 s)`);
   });
 
-  it('bad path: the app stops while Chromium renegotiates (it starts sharing at that moment): both settle', { todo: 'needs the share of the case before it (engine bug, open)' }, async () => {
+  it('bad path: the app stops while Chromium renegotiates (it starts sharing at that moment): both settle', async () => {
     await watchGone(appId);
     const started = Date.now();
     assert.ok(last()?.share?.button?.on, 'the app shares when the collision starts');
@@ -238,12 +253,50 @@ describe('the Linux app shares its screen through its native engine', () => {
     await until(() => last()?.screens?.length === 0, 'Chromium\'s screen gone from the app', 15_000);
   });
 
-  // Known bug, left open: a third share from the app, after the collision
-  // above, sometimes never reaches Chromium on a loaded machine (CI, load
-  // about 17 on 2 cores: 'Chromium decoding the app's screen again' timed
-  // out), like the share after a rejoin that never subscribes the new
-  // connection. Reported as todo until the engine's cause is found.
-  it('bad path: the app leaves while sharing: its screen leaves Chromium\'s page within 2 s', { todo: 'a later share from the app can fail to reach Chromium (engine bug, open)' }, async () => {
+  it('Chromium restarts ICE (a new webrtcbin in the app), then the app shares: Chromium decodes it, and it stops', async () => {
+    // The app's side of the connection, as Chromium sees it: its ICE
+    // username fragment is new once a new webrtcbin answered.
+    const ufrag = () => page.evaluate(() => {
+      const pc = /** @type {RTCPeerConnection[]} */ ((/** @type {any} */ (window)).__pcs)
+        .find((c) => c.connectionState !== 'closed' && c.remoteDescription);
+      const remote = pc?.remoteDescription?.sdp.match(/a=ice-ufrag:(\S+)/)?.[1] ?? null;
+      return { remote, stable: pc?.signalingState === 'stable' && pc.connectionState === 'connected' };
+    });
+    const before = (await ufrag()).remote;
+    assert.ok(before, 'Chromium has the app\'s description');
+    await page.evaluate(() => /** @type {RTCPeerConnection[]} */ ((/** @type {any} */ (window)).__pcs)
+      .filter((pc) => pc.connectionState !== 'closed' && pc.remoteDescription).forEach((pc) => pc.restartIce()));
+    await until(async () => {
+      const now = await ufrag();
+      return now.remote !== before && now.stable;
+    }, 'a new webrtcbin in the app answering Chromium\'s ICE restart (new ICE credentials), connected', 30_000);
+    const decoded = (await page.evaluate(() => window.lancall.stats()))[0].framesDecoded;
+    await waitFor(page, async (n) => (await window.lancall.stats())[0]?.framesDecoded > n + 10,
+      { what: 'the app\'s camera decoded after the restart', arg: decoded, timeout: 30_000 });
+    // The new webrtcbin answered an offer that has the screen's m-line of
+    // the share before; a share now goes out on it.
+    await clickShare();
+    await until(async () => {
+      const p = await screenPixels(page, appId, [0, 255, 0]);
+      return p && p.size === '1280×800' && p.share > 0.05;
+    }, 'Chromium decoding the app\'s screen after the restart', 30_000);
+    await watchGone(appId);
+    const started = Date.now();
+    await clickShare();
+    // Printed, not held to GONE_MS: after a rebuild the stop took about
+    // 16 s in most runs (open; the sharer's state message seems to go to
+    // the new webrtcbin's data channel before it is open, and is lost);
+    // cases 3 and 8 hold the 2 s.
+    const gone = Number(await waitFor(page, () => /** @type {any} */ (window).__goneAt, { what: 'the app\'s screen gone from Chromium', timeout: 30_000 }));
+    console.log(`after an ICE restart: the app shared, and its screen left Chromium ${gone - started} ms after it stopped`);
+    await until(() => last()?.share?.button?.on === false, 'the app not sharing', 10_000);
+  });
+
+  // A share after the collision above: on a loaded machine the app's offer
+  // there gives way to Chromium's, and a new webrtcbin takes the session
+  // (handle.rs rebuild). This share once never reached Chromium after that
+  // (send.rs keep_screen_mline says why).
+  it('bad path: the app leaves while sharing: its screen leaves Chromium\'s page within 2 s', async () => {
     await clickShare();
     await until(async () => {
       const p = await screenPixels(page, appId, [0, 255, 0]);

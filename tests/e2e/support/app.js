@@ -82,7 +82,7 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true,
       ...process.env,
       DISPLAY: display,
       XDG_CONFIG_HOME: config,
-      RUST_LOG: 'info',
+      RUST_LOG: process.env.APP_RUST_LOG || 'info',
       NO_COLOR: '1',
       LANCALL_MOCK_CAPTURE: '1',
       // No mDNS: tests never send to the shared network.

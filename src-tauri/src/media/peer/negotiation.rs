@@ -72,11 +72,16 @@ impl Link {
             if desc.kind == SdpType::Offer {
                 self.attach_senders(Some(&summary))?;
             }
-            let mut state = self.state();
-            state.remote = Some(summary);
-            state.remote_ufrag = ice_ufrag(&desc.sdp);
+            {
+                let mut state = self.state();
+                state.remote = Some(summary);
+                state.remote_ufrag = ice_ufrag(&desc.sdp);
+                if desc.kind == SdpType::Offer {
+                    state.remote_offer = Some(desc.clone());
+                }
+            }
             if desc.kind == SdpType::Offer {
-                state.remote_offer = Some(desc.clone());
+                self.keep_screen_mline(&desc.sdp)?;
             }
         }
         Ok(())

@@ -103,6 +103,29 @@ impl Link {
         }
         Ok(())
     }
+
+    /// Given an offer that has our screen's m-line (a session that had our
+    /// screen before this webrtcbin was rebuilt from it), put the screen's
+    /// sender back on that m-line before we answer, sendonly and sending
+    /// nothing until a share. webrtcbin 1.22 refuses a negotiated
+    /// transceiver's change to any direction but inactive ("transceiver
+    /// direction changes are not implemented"): answered inactive now, the
+    /// m-line could never send again, and the next share after an ICE
+    /// restart or a glare never reached the other side. This is the state a
+    /// first share leaves behind anyway (see set_screen).
+    pub(super) fn keep_screen_mline(&self, offer_sdp: &str) -> Result<()> {
+        if self.state().screen.is_some() {
+            return Ok(());
+        }
+        let Some(mline) = screen_mline(offer_sdp) else { return Ok(()) };
+        let pt = {
+            let state = self.state();
+            state.remote.as_ref().and_then(|r| r.media.get(mline as usize)).and_then(|m| m.our_pt).unwrap_or(SCREEN_PT)
+        };
+        let t = attach_sender(&self.inner, Kind::Video, Some(mline), pt, true)?;
+        self.state().screen = Some(t);
+        Ok(())
+    }
 }
 
 /// In the other side's offer, the video section after the first that only
@@ -120,6 +143,14 @@ fn screen_mline(sdp: &str) -> Option<u32> {
         }
     }
     None
+}
+
+/// webrtcbin's transceiver for an m-line, if it has one yet (its list is
+/// in the order they were made, not by m-line).
+fn transceiver_at(webrtc: &gst::Element, mline: u32) -> Option<gst_webrtc::WebRTCRTPTransceiver> {
+    (0i32..)
+        .map_while(|i| webrtc.emit_by_name::<Option<gst_webrtc::WebRTCRTPTransceiver>>("get-transceiver", &[&i]))
+        .find(|t| t.mlineindex() == mline)
 }
 
 /// An SSRC of the screen's own: random (from the clock and the link's serial).
@@ -175,6 +206,19 @@ fn attach_sender(inner: &Arc<Inner>, kind: Kind, mline: Option<u32>, pt: u8, scr
     inner.pipeline.add_many([src.upcast_ref(), &pay])?;
     src.link(&pay)?;
     let name = mline.map(|i| format!("sink_{i}")).unwrap_or_else(|| "sink_%u".to_owned());
+    if let Some(existing) = mline.filter(|_| screen).and_then(|i| transceiver_at(&inner.webrtc, i)) {
+        // A webrtcbin rebuilt from the session (ICE restart, or our offer
+        // giving way to theirs) made this m-line's transceiver from the
+        // other side's offer, where our screen's m-line only receives.
+        // webrtcbin refuses a sink pad for an m-line whose transceiver is
+        // recvonly or inactive ("Tried to request a new sink pad sink_3 for
+        // existing m-line 3, but the transceiver's direction is recvonly"),
+        // so the share after such a rebuild never left: it sends first.
+        use gst_webrtc::WebRTCRTPTransceiverDirection as D;
+        if matches!(existing.direction(), D::Recvonly | D::Inactive) {
+            existing.set_direction(if screen { D::Sendonly } else { D::Sendrecv });
+        }
+    }
     let pad = inner
         .webrtc
         .request_pad_simple(&name)
