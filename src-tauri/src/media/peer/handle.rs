@@ -235,6 +235,11 @@ impl NativePeer {
         // drop an m-line of the session), and the other side's is gone with
         // the old association (a browser takes ours as a new 'datachannel').
         if let Some(label) = channel {
+            // The page's channel object says closed until the new one opens:
+            // while it still said open, what the page sent went to a channel
+            // not yet open and was lost (a share's stop reached the other
+            // side some 16 s late); closed, the page relays through the host.
+            fresh.channel_closed();
             fresh.create_data_channel(&label)?;
         }
         Ok(fresh)
@@ -252,6 +257,10 @@ impl Link {
         let state = self.state();
         let label = state.own_channel.clone().or_else(|| state.channel.as_ref().and_then(|c| c.label().map(|l| l.to_string())));
         (state.remote_offer.clone(), label)
+    }
+
+    fn channel_closed(&self) {
+        super::emit(&self.inner, super::PeerEvent::Channel(false));
     }
 
     fn hold_candidates(&self) {
