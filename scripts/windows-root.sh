@@ -7,8 +7,8 @@
 #
 #   scripts/windows-root.sh              make the root if missing (idempotent)
 #   scripts/windows-root.sh run CMD...   run CMD in the root, with the checkout
-#                                        at /build/lancall and the cargo home
-#                                        at /build/cargo-home
+#                                        at /build/lancall and the cargo
+#                                        registry under /build/cargo
 #
 # LANCALL_WINDOWS_ROOT moves the root (default below). Needs root (chroot,
 # mounts), as install-deps.sh does for apt.
@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT=${LANCALL_WINDOWS_ROOT:-/var/cache/lancall/debian13-root}
 SUITE=trixie
 # Bumped when the package list changes, so an old root gets the new ones.
-PACKAGES=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
+PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
   nsis wine wine64 ca-certificates procps curl)
 STAMP="$ROOT/.lancall-ready-$(printf '%s\n' "${PACKAGES[@]}" | md5sum | cut -c1-12)"
 CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
@@ -111,12 +111,17 @@ run_isolated() {
   mount_system
   mount_bind /tmp "$ROOT/tmp"
   mount_bind "$CHECKOUT" "$ROOT/build/lancall"
-  mount_bind "$CARGO_HOME_HOST" "$ROOT/build/cargo-home"
+  # Only the host's downloaded crates (one download for both builds), not
+  # its bin/: cargo runs subcommands from CARGO_HOME/bin before PATH, and
+  # there the host's rustup proxies would answer for the root's clippy.
+  mkdir -p "$CARGO_HOME_HOST/registry" "$CARGO_HOME_HOST/git"
+  mount_bind "$CARGO_HOME_HOST/registry" "$ROOT/build/cargo/registry"
+  mount_bind "$CARGO_HOME_HOST/git" "$ROOT/build/cargo/git"
   # shellcheck disable=SC2086 # LANCALL_ROOT_ENV is a list of NAME=value words
   exec chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     HOME=/root LANG=C.UTF-8 TERM=dumb \
     SSL_CERT_FILE=/etc/ssl/certs/lancall-host-ca.crt CARGO_HTTP_CAINFO=/etc/ssl/certs/lancall-host-ca.crt \
-    CARGO_HOME=/build/cargo-home WINEDEBUG=-all WINEPREFIX=/root/.wine-lancall \
+    CARGO_HOME=/build/cargo WINEDEBUG=-all WINEPREFIX=/root/.wine-lancall \
     ${LANCALL_ROOT_ENV:-} \
     bash -c 'cd /build/lancall && exec "$@"' bash "$@"
 }
