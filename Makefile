@@ -79,7 +79,7 @@ check-bundle: bundle
 	bash scripts/check-deb.sh target/release/bundle/deb/lancall_*_amd64.deb
 
 # lancall.exe for Windows (x86_64-pc-windows-gnu), WebView2Loader.dll and a
-# per-user installer, in target/windows/dist/, built in a Debian 13 root
+# per-user installer, in target/windows-dist/, built in a Debian 13 root
 # made once per machine (scripts/windows-root.sh; LANCALL_WINDOWS_ROOT moves
 # it). A second run with nothing changed takes seconds.
 windows: deps

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 STEPS=("$@")
 [[ ${#STEPS[@]} -gt 0 ]] || STEPS=(exe installer signal browser unit clippy)
-EXE=target/windows/dist/lancall.exe
+EXE=target/windows-dist/lancall.exe
 ROOT_RUN=(bash scripts/windows-root.sh run)
 # The app's test hooks for the unit tests and clippy, as on Linux.
 FEATURES=(--features lancall/test-hooks)
@@ -115,7 +115,7 @@ check_clippy() {
 check_installer() {
   step "the installer under Wine: silent install, uninstall entry, shortcut, uninstall"
   local setup
-  setup=$(ls target/windows/dist/lancall_*_x64-setup.exe | head -n1)
+  setup=$(ls target/windows-dist/lancall_*_x64-setup.exe | head -n1)
   # Wine has no WebView2: the installer's message about it answers itself
   # in silent mode (/SD IDYES) and the install goes on.
   "${ROOT_RUN[@]}" bash -c '

@@ -10,7 +10,9 @@
 #                                        at /build/lancall and the cargo
 #                                        registry under /build/cargo
 #
-# LANCALL_WINDOWS_ROOT moves the root (default below). Needs root (chroot,
+# LANCALL_WINDOWS_ROOT moves the root (default below), and
+# LANCALL_WINDOWS_TARGETS the cargo target folders kept beside it (the
+# checkout's target/windows and target/windows-dev in the root). Needs root (chroot,
 # mounts), as install-deps.sh does for apt.
 set -euo pipefail
 
@@ -23,6 +25,8 @@ STAMP="$ROOT/.lancall-ready-$(printf '%s\n' "${PACKAGES[@]}" | md5sum | cut -c1-
 CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
 SELF=$CHECKOUT/scripts/windows-root.sh
 CARGO_HOME_HOST=${CARGO_HOME:-$HOME/.cargo}
+# The Windows build's target folders (release, dev), kept with the root.
+TARGETS=${LANCALL_WINDOWS_TARGETS:-$(dirname "$ROOT")/windows-target}
 
 say() { printf 'windows-root: %s\n' "$*" >&2; }
 
@@ -111,6 +115,12 @@ run_isolated() {
   mount_system
   mount_bind /tmp "$ROOT/tmp"
   mount_bind "$CHECKOUT" "$ROOT/build/lancall"
+  # The Windows target folders are per machine too, bound over the
+  # checkout's: every clone builds at /build/lancall in here, so a fresh
+  # clone (CI's) finds them warm instead of spending most of an hour.
+  mkdir -p "$TARGETS/release" "$TARGETS/dev"
+  mount_bind "$TARGETS/release" "$ROOT/build/lancall/target/windows"
+  mount_bind "$TARGETS/dev" "$ROOT/build/lancall/target/windows-dev"
   # Only the host's downloaded crates (one download for both builds), not
   # its bin/: cargo runs subcommands from CARGO_HOME/bin before PATH, and
   # there the host's rustup proxies would answer for the root's clippy.

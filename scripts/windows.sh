@@ -7,7 +7,7 @@
 #   scripts/windows.sh                 build the app and the installer
 #   scripts/windows.sh --in-root CMD   (inside the root) one of the steps below
 #
-# Output in target/windows/dist/: lancall.exe, WebView2Loader.dll and
+# Output in target/windows-dist/: lancall.exe, WebView2Loader.dll and
 # lancall_<version>_x64-setup.exe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ TARGET=x86_64-pc-windows-gnu
 # Its own target folder: the Linux build's rustc is another version, and the
 # two builds may run at once.
 TARGET_DIR=target/windows
-DIST=$TARGET_DIR/dist
+# Outside the target folders, which scripts/windows-root.sh keeps per machine.
+DIST=target/windows-dist
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 INSTALLER=$DIST/lancall_${VERSION}_x64-setup.exe
 
