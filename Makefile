@@ -10,7 +10,7 @@ ARGS ?=
 # scripts/test.sh; never for run, bundle or a release.
 TEST_FEATURES := --features lancall/test-hooks
 
-.PHONY: all deps run serve build types test test-rust test-e2e lint bench soak bench-call bench-media bench-app bundle check-bundle fuzz clean
+.PHONY: all deps run serve build types test test-rust test-e2e lint bench soak bench-call bench-media bench-app bundle check-bundle windows windows-check fuzz clean
 
 all: build
 
@@ -77,6 +77,18 @@ bundle: deps
 
 check-bundle: bundle
 	bash scripts/check-deb.sh target/release/bundle/deb/lancall_*_amd64.deb
+
+# lancall.exe for Windows (x86_64-pc-windows-gnu), WebView2Loader.dll and a
+# per-user installer, in target/windows-dist/, built in a Debian 13 root
+# made once per machine (scripts/windows-root.sh; LANCALL_WINDOWS_ROOT moves
+# it). A second run with nothing changed takes seconds.
+windows: deps
+	bash scripts/windows.sh
+
+# The Windows build under Wine: --version, the signaling suite and browser
+# calls through lancall.exe serve, the unit tests, and clippy for the target.
+windows-check: windows
+	bash scripts/windows-check.sh
 
 # App start time, idle memory and .deb size beside a minimal Tauri window's.
 bench-app: bundle

@@ -34,6 +34,9 @@ APT_PACKAGES=(
   # The interop tests' independent WebRTC peer (aiortc, from PyPI) runs in
   # a venv of Debian's python3.
   python3-venv
+  # The Debian 13 root that builds and runs the Windows target
+  # (scripts/windows-root.sh; made once per machine, outside the checkout).
+  debootstrap
 )
 
 missing=()

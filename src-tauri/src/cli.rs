@@ -168,6 +168,7 @@ impl ServeArgs {
 
 /// Parse the command line and run what it asks for.
 pub fn main() -> ExitCode {
+    attach_console();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
@@ -260,7 +261,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         } else {
             None
         };
-        match signal::run(listener, config, signals.recv()).await {
+        let stopped = signal::run(listener, config, signals.recv()).await;
+        crate::shutdown::StopSignals::finished();
+        match stopped {
             Ok(()) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -307,6 +310,27 @@ fn raise_open_file_limit() {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
             lim.rlim_cur = lim.rlim_max;
             let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+/// A release build on Windows is a GUI program (no console window behind
+/// the app, see main.rs), so Windows gives it no console even when started
+/// from one: borrow the parent's, if there is one, so `lancall serve`,
+/// `--version` and `--help` print there and Ctrl-C reaches us. Output sent
+/// to a file or a pipe already has somewhere to go and is left alone;
+/// started from the Start menu there is no parent console and this does
+/// nothing.
+fn attach_console() {
+    #[cfg(all(windows, not(debug_assertions)))]
+    // SAFETY: plain Win32 calls with constants; failure (no parent console,
+    // or one already attached) leaves things as they were.
+    unsafe {
+        use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+        use windows_sys::Win32::System::Console::{AttachConsole, GetStdHandle, ATTACH_PARENT_PROCESS, STD_OUTPUT_HANDLE};
+        let out = GetStdHandle(STD_OUTPUT_HANDLE);
+        if out.is_null() || out == INVALID_HANDLE_VALUE {
+            AttachConsole(ATTACH_PARENT_PROCESS);
         }
     }
 }

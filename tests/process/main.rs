@@ -1,5 +1,8 @@
 //! The `lancall` binary as people run it: `lancall serve` headless and the
 //! app in a real window under Xvfb, each stopped by a signal.
+// Xvfb and Unix signals: the Windows build's process is checked by
+// scripts/windows-check.sh under Wine instead.
+#![cfg(unix)]
 
 mod app_window;
 mod hosting;

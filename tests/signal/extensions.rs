@@ -105,7 +105,7 @@ async fn passcode() {
             .await;
     }
     assert_eq!(guesser.expect_close().await, 1008);
-    assert_eq!(server.shared.stats().peers, 2);
+    assert_eq!(server.seen().await.peers, 2);
 }
 
 /// A version-1 peer whose socket drops keeps its id: the room hears it is
@@ -133,7 +133,7 @@ async fn resume_keeps_peer_and_messages() {
     assert_eq!(a.expect("peer_resumed").await["peer_id"], wb["peer_id"]);
     a.send(json!({"event": "candidate", "data": {"value": "after"}})).await;
     assert_eq!(b.expect("candidate").await["value"], "after");
-    assert_eq!(server.shared.stats().peers, 2);
+    assert_eq!(server.seen().await.peers, 2);
 }
 
 /// A dropped peer that does not come back within the grace period leaves:

@@ -47,7 +47,7 @@ async fn answering_pings_keeps_a_peer() {
         b.next_text(Duration::from_millis(1200))
     );
     assert!(ra.is_none() && rb.is_none(), "{ra:?} {rb:?}");
-    assert_eq!(server.shared.stats().peers, 2);
+    assert_eq!(server.shared().stats().peers, 2);
 }
 
 /// A socket that closes without a word is noticed at once, not at the

@@ -78,7 +78,7 @@ async fn bad_input_gets_errors_and_the_connection_goes_on() {
     // None of that reached the other peer; a valid relay does.
     c.send(json!({"event": "candidate", "data": {"room_id": "r", "value": {"ok": 1}}})).await;
     assert_eq!(peer.expect("candidate").await["value"], json!({"ok": 1}));
-    assert_eq!(server.shared.stats().peers, 2);
+    assert_eq!(server.seen().await.peers, 2);
 }
 
 /// Room and user ids: length and characters are checked.

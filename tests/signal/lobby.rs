@@ -68,7 +68,7 @@ async fn knock_then_admit_gives_welcome_and_join() {
     let id = waiting["peer_id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 16);
     assert_eq!(host.expect("knock").await, json!({"peer_id": id, "user_id": "Bao"}));
-    assert_eq!(server.shared.registry.members("r").len(), 1, "a knocker is not a member");
+    assert_eq!(server.shared().registry.members("r").len(), 1, "a knocker is not a member");
 
     // Waiting: it hears nothing of the room and cannot speak into it.
     host.send(json!({"event": "message", "data": {"value": "members only"}})).await;
@@ -138,7 +138,7 @@ async fn admit_all_lets_everyone_in() {
     for (c, id) in &mut knockers {
         assert_eq!(c.expect("welcome").await["peer_id"], *id);
     }
-    assert_eq!(server.shared.registry.members("r").len(), 4);
+    assert_eq!(server.shared().registry.members("r").len(), 4);
 }
 
 /// Every host hears every knock and how each ended, whoever answered it:
@@ -226,7 +226,7 @@ async fn guests_commands_are_not_host() {
         }
     }
     // Nothing happened: Chen still waits, Bao is still in, the room is open.
-    assert_eq!(server.shared.registry.members("r").len(), 2);
+    assert_eq!(server.shared().registry.members("r").len(), 2);
     let (mut dana, _) = knock(&server, "Dana", "r").await;
     dana.expect_silence(QUIET).await;
 }
@@ -342,7 +342,7 @@ async fn remove_closes_and_kills_the_resume_token() {
         assert_eq!((&exit["peer_id"], &exit["reason"], &exit["count"]), (&wb["peer_id"], &json!("removed"), &json!(3)));
     }
     // No grace: gone at once, and its token can't bring it back.
-    assert_eq!(server.shared.registry.members("r").len(), 3);
+    assert_eq!(server.shared().registry.members("r").len(), 3);
     let mut back = server.client().await;
     let resume = json!({"user_id": "Bao", "room_id": "r", "version": 1, "resume": wb["resume_token"]});
     back.send(json!({"event": "join", "data": resume})).await;

@@ -20,7 +20,7 @@ async fn built_in_origins() {
         assert_eq!(Client::connect_with_origin(&url, bad).await.err(), Some(403), "{bad}");
     }
     // A refused upgrade never counted as a connection.
-    server.wait_until("no connection is left", |s| s.connections() == 0).await;
+    server.wait_seen("no connection is left", |s| s.connections == 0).await;
 }
 
 /// `--allow-origin` adds exactly the origins it names.

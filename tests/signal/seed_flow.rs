@@ -58,11 +58,11 @@ async fn seed_call_flow() {
     assert_eq!(exit["count"], 1);
     assert_eq!(exit["user_id"], "bob");
     assert_eq!(exit["reason"], "left");
-    server.wait_until("one peer left", |s| s.stats().peers == 1).await;
-    assert_eq!(server.shared.stats().rooms, 1);
+    server.wait_seen("one peer left", |s| s.peers == 1).await;
+    assert_eq!(server.seen().await.rooms, 1);
 
     a.send(json!({"event": "exit"})).await;
-    server.wait_until("the room is gone", |s| s.stats().rooms == 0).await;
+    server.wait_seen("the room is gone", |s| s.rooms == 0).await;
     server.stop().await;
 }
 
@@ -91,7 +91,7 @@ async fn exit_then_join_again() {
     a.send(json!({"event": "exit"})).await;
     let welcome = a.join_seed("alice", "two").await;
     assert_eq!(welcome["room_id"], "two");
-    server.wait_until("room one is gone", |s| s.stats().rooms == 1).await;
+    server.wait_seen("room one is gone", |s| s.rooms == 1).await;
 }
 
 /// A Chinese room and user name, as the seed's readers would type them.

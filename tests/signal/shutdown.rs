@@ -24,7 +24,8 @@ async fn farewell(client: &mut Client) -> (u16, String) {
 /// ends promptly.
 #[tokio::test]
 async fn graceful_shutdown_closes_with_1001() {
-    let server = TestServer::start().await;
+    // In process even when the others use an external server: it stops it.
+    let server = TestServer::with(Config::default()).await;
     let (mut a, _) = server.joined("a", "r").await;
     let (mut b, _) = server.joined("b", "r").await;
     let mut idle = server.client().await;

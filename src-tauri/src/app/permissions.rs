@@ -176,17 +176,28 @@ mod tests {
         }
     }
 
-    /// Other kinds are refused even for the app's own page.
+    /// Other kinds are refused even for the app's own page, on either
+    /// origin: every kind WebView2's `PermissionRequested` names besides the
+    /// camera and the microphone (wry maps them), and WKWebView's `Other`.
     #[test]
     fn other_kinds_are_refused() {
-        for kind in [
-            PermissionKind::Geolocation,
-            PermissionKind::Notifications,
-            PermissionKind::ClipboardRead,
-            PermissionKind::PointerLock,
-            PermissionKind::Other,
-        ] {
-            assert_eq!(decide(&own(), Some(&url("tauri://localhost/")), kind), PermissionResponse::Deny, "{kind}");
+        for page in ["tauri://localhost/", "http://tauri.localhost/"] {
+            for kind in [
+                PermissionKind::Geolocation,
+                PermissionKind::Notifications,
+                PermissionKind::ClipboardRead,
+                PermissionKind::PointerLock,
+                PermissionKind::LocalFonts,
+                PermissionKind::Sensors,
+                PermissionKind::Midi,
+                PermissionKind::AutomaticDownloads,
+                PermissionKind::FileSystemAccess,
+                PermissionKind::Autoplay,
+                PermissionKind::WindowManagement,
+                PermissionKind::Other,
+            ] {
+                assert_eq!(decide(&own(), Some(&url(page)), kind), PermissionResponse::Deny, "{page} {kind}");
+            }
         }
     }
 

@@ -185,4 +185,24 @@ mod tests {
         assert!(matches!(TlsIdentity::load_or_create(&dir), Err(Error::BadPem { .. })));
         fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// A home folder with spaces and non-ASCII letters (a Windows profile
+    /// like `C:\Users\Jürgen Müller`, or 张三) is a plain path: the
+    /// certificate is made and found again there.
+    #[test]
+    fn folder_with_spaces_and_non_ascii() {
+        let dir = std::env::temp_dir().join(format!("Jürgen Müller 张三 {:x}", rand::random::<u64>())).join("app.lancall.desktop");
+        let first = TlsIdentity::load_or_create(&dir).unwrap();
+        assert_eq!(TlsIdentity::load_or_create(&dir).unwrap().fingerprint(), first.fingerprint());
+        fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+    }
+
+    /// On Windows the certificate lives in the roaming profile,
+    /// `%APPDATA%\app.lancall.desktop`, beside the app's settings.
+    #[cfg(windows)]
+    #[test]
+    fn windows_folder_is_under_appdata() {
+        let appdata = std::env::var_os("APPDATA").expect("APPDATA is set on Windows");
+        assert_eq!(default_dir(), Some(PathBuf::from(appdata).join("app.lancall.desktop")));
+    }
 }

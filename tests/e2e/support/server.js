@@ -34,8 +34,11 @@ export async function startServer(args = ['--bind', '127.0.0.1', '--port', '0'])
   let log = '';
   let out = '';
   child.stderr.on('data', (d) => { log += d; });
+  // LANCALL_SERVE_START_MS: a slower start, for lancall.exe under Wine
+  // (make windows-check), whose first start in a session boots Wine.
+  const startMs = Number(process.env.LANCALL_SERVE_START_MS) || 15_000;
   const port = await new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lancall serve printed no banner in 15 s; log:\n${log}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`lancall serve printed no banner in ${startMs / 1000} s; log:\n${log}`)), startMs);
     child.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/ws:\/\/[^\s/]+:(\d+)\/ws/);

@@ -38,7 +38,7 @@ async fn flood_is_held_to_the_rate() {
     // sent after the flood shows it has handled every message of it.
     let mut rate_errors = read_until_pong(&mut flooder).await;
     let elapsed = start.elapsed().as_secs_f64();
-    assert_eq!(server.shared.stats().peers, 4, "the flooder is throttled, not dropped");
+    assert_eq!(server.shared().stats().peers, 4, "the flooder is throttled, not dropped");
     // What got through is in the mate's queue; a newcomer's `join` notice
     // queued now comes after all of it.
     let (_last, _) = server.joined("last", "noisy").await;
@@ -119,7 +119,7 @@ async fn frames_just_over_the_limit() {
     // The one at the limit is still connected; the rest are gone (their
     // version-1 peers wait out their resume grace).
     server.wait_until("the closed ones are gone", |s| s.connections() == 3).await;
-    assert_eq!(server.shared.stats().peers, 52);
+    assert_eq!(server.shared().stats().peers, 52);
 }
 
 /// A member that never reads its socket while the room sends it more and
@@ -152,6 +152,6 @@ async fn reader_that_never_reads() {
         assert_eq!(exit["reason"], "slow");
     }
     assert!(start.elapsed() < Duration::from_secs(10), "the sender was never held up");
-    assert_eq!(server.shared.registry.members("loud").len(), 1);
+    assert_eq!(server.shared().registry.members("loud").len(), 1);
     honest.still_relay().await;
 }

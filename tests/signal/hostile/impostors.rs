@@ -84,7 +84,7 @@ async fn forged_origins_are_refused() {
     binary.extend_from_slice(b"\xff\xfe\r\n");
     assert_eq!(raw_upgrade(addr, &binary).await, 403, "an Origin that is not text");
     honest.still_relay().await;
-    server.wait_until("only the honest pair is connected", |s| s.connections() == 2).await;
+    server.wait_seen("only the honest pair is connected", |s| s.connections == 2).await;
 }
 
 fn join_with(user: &str, room: &str, passcode: Option<&str>) -> Value {
@@ -136,7 +136,7 @@ async fn passcode_guessing_is_limited_per_connection_and_address() {
     let mut guest = Client::connect_from(&url, "127.0.0.4").await;
     guest.send(join_with("guest", "vault", Some("tulip"))).await;
     guest.expect("welcome").await;
-    assert_eq!(server.shared.registry.members("vault").len(), 2);
+    assert_eq!(server.shared().registry.members("vault").len(), 2);
     honest.still_relay().await;
 }
 

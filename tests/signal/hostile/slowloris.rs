@@ -94,5 +94,5 @@ async fn upgraded_sockets_outlive_the_deadline() {
     let mut honest = Honest::start(&server).await;
     tokio::time::sleep(HEAD_TIMEOUT * 3).await;
     honest.still_relay().await;
-    assert_eq!(server.shared.connections(), 2);
+    assert_eq!(server.shared().connections(), 2);
 }
