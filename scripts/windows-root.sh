@@ -12,13 +12,14 @@
 #
 # LANCALL_WINDOWS_ROOT moves the root (default below), and
 # LANCALL_WINDOWS_TARGETS the cargo target folders kept beside it (the
-# checkout's target/windows and target/windows-dev in the root). Needs root (chroot,
-# mounts), as install-deps.sh does for apt.
+# checkout's target/windows and target/windows-dev in the root). Needs root
+# (chroot, mounts), as install-deps.sh does for apt.
 set -euo pipefail
 
 ROOT=${LANCALL_WINDOWS_ROOT:-/var/cache/lancall/debian13-root}
 SUITE=trixie
-# Bumped when the package list changes, so an old root gets the new ones.
+# The ready-stamp names this list, so a root made with an older list gets
+# the new packages on its next use.
 PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
   nsis wine wine64 ca-certificates procps curl)
 STAMP="$ROOT/.lancall-ready-$(printf '%s\n' "${PACKAGES[@]}" | md5sum | cut -c1-12)"
@@ -127,12 +128,11 @@ run_isolated() {
   mkdir -p "$CARGO_HOME_HOST/registry" "$CARGO_HOME_HOST/git"
   mount_bind "$CARGO_HOME_HOST/registry" "$ROOT/build/cargo/registry"
   mount_bind "$CARGO_HOME_HOST/git" "$ROOT/build/cargo/git"
-  # shellcheck disable=SC2086 # LANCALL_ROOT_ENV is a list of NAME=value words
   exec chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     HOME=/root LANG=C.UTF-8 TERM=dumb \
     SSL_CERT_FILE=/etc/ssl/certs/lancall-host-ca.crt CARGO_HTTP_CAINFO=/etc/ssl/certs/lancall-host-ca.crt \
     CARGO_HOME=/build/cargo WINEDEBUG=-all WINEPREFIX=/root/.wine-lancall \
-    ${LANCALL_ROOT_ENV:-} \
+    ${RUST_LOG:+"RUST_LOG=$RUST_LOG"} \
     bash -c 'cd /build/lancall && exec "$@"' bash "$@"
 }
 
