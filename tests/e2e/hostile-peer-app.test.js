@@ -2,8 +2,10 @@
 // Chromium and the app (`lancall join` under Xvfb, calling through its
 // native engine) are honest, and Mal drives his data channels by hand. He
 // gives himself a 10,000-character name full of control and bidi
-// characters, then floods 10,000 chat and 10,000 state messages. The app
-// shows the name cleaned and short. Its page keeps answering its state
+// characters, sends HTML and script as chat, malformed JSON and a channel
+// of an unknown label, then floods 10,000 chat and 10,000 state messages.
+// The app shows the name cleaned and short, the markup as text, ignores the
+// garbage. Its page keeps answering its state
 // probe through the flood, keeps few of the lines, and keeps decoding.
 // Before the engine paced a peer's messages (media/peer/channel.rs), each
 // one was a call into the webview: this flood held the app's processes for
@@ -51,6 +53,39 @@ describe('a hostile peer cannot break the Linux app', () => {
       "the app showing Mal's new name", 20_000);
     assert.equal(Array.from(String(name)).length, 64);
     assert.doesNotMatch(String(name), /[\u0000-\u001f\u200b-\u200f\u202a-\u202e]/);
+  });
+
+  it('HTML and script in chat are text in the app; malformed JSON and a channel of an unknown label change nothing', async () => {
+    const html = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
+    await sendAll(mal, [JSON.stringify({ t: 'chat', id: 'html-1', text: html, ts: 0 })]);
+    await until(() => app.states().at(-1)?.lastChat?.some((/** @type {any} */ l) => l.start === html.slice(0, 24) && l.length === html.length),
+      'the app showing the HTML as text', 20_000);
+    const before = app.states().at(-1).chat;
+    await sendAll(mal, ['{not json', 'null', '[]', '42', JSON.stringify({ t: 'chat', text: 5 }), JSON.stringify({ t: 'chat', id: 'x'.repeat(500), text: 'long id' }),
+      JSON.stringify({ t: 'rekey', peer_id: 12 }), JSON.stringify({ t: 'state', mic: 'yes' })]);
+    await mal.evaluate(() => {
+      for (const pc of /** @type {any} */ (window).__pcs) {
+        if (pc.connectionState !== 'connected') continue;
+        const c = pc.createDataChannel('evil');
+        c.addEventListener('open', () => { c.send('{"t":"chat","id":"evil-1","text":"from an unknown channel"}'); c.send('garbage'); });
+      }
+    });
+    // Ann speaks after the garbage: once her line is in the app, all of
+    // Mal's, sent before it, has been through the app's engine and page.
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!(await ann.getByLabel('Message').isVisible())) await ann.click('button[data-action="chat"]');
+    await ann.getByLabel('Message').fill('still here after the garbage');
+    await ann.getByLabel('Message').press('Enter');
+    const last = await until(() => {
+      const s = app.states().at(-1);
+      return s?.lastChat?.some((/** @type {any} */ l) => l.start === 'still here after the gar') ? s : null;
+    }, "Ann's chat in the app after the garbage", 20_000);
+    const starts = last.lastChat.map((/** @type {any} */ l) => l.start);
+    assert.ok(!starts.some((/** @type {string} */ l) => l.startsWith('long id') || l.startsWith('from an unknown')), `nothing of it shown: ${starts.join(' | ')}`);
+    assert.equal(last.chat, before + 1, `only Ann's line came after the HTML: ${starts.join(' | ')}`);
+    assert.deepEqual(last.injected, { ran: null, elements: 0 }, 'no element made from the HTML, and none of it ran');
+    assert.equal(last.phase, 'in-call');
+    assert.equal(last.peers, 2);
   });
 
   it('10,000 chat and 10,000 state messages at once: the app keeps answering, keeps few lines, keeps decoding', async () => {

@@ -45,7 +45,7 @@ return JSON.stringify(out);
 /// The client's phase and own peer id, its local preview's and remote tiles' progress (each
 /// tile with its peer's id and shown state), the host banner's text when it
 /// shows, the chat's line count and its last three lines (the start of each, its length and
-/// whether it was cut), the notices (toasts) showing, the peers' names and verification words (`sas`: state and
+/// whether it was cut) and whether markup in it became elements or ran, the notices (toasts) showing, the peers' names and verification words (`sas`: state and
 /// words, ui/js/verify.js), the frames each connection decoded (in the
 /// order of `ids`), the people count on screen, and each waiting-room
 /// notice a host sees with where its Admit button is in the page (with the
@@ -96,6 +96,8 @@ return JSON.stringify({
     return { start: body.slice(0, 24), length: body.length, cut: Boolean(li.querySelector('.cut')) };
   }),
   names: typeof diag?.peers === 'function' ? diag.peers().map((p) => p.name) : null,
+  // Whether markup a hostile peer sent in chat became elements or ran.
+  injected: { ran: window.__pwned ?? null, elements: document.querySelectorAll('#chat-log img, #chat-log script, #chat-log iframe').length },
   sas: typeof diag?.peers === 'function' ? diag.peers().map((p) => ({ state: p.sasState, words: p.sas })) : null,
   banner: document.getElementById('banner')?.hidden === false ? document.getElementById('banner-text')?.textContent ?? '' : null,
   decoded: typeof diag?.stats === 'function' ? (await diag.stats()).map((p) => p.framesDecoded ?? 0) : null,
