@@ -109,8 +109,6 @@ describe('docs/protocol.md in English and Simplified Chinese', () => {
   });
 
   it('has a Chinese heading for each English one, at the same level', () => {
-    // The English half carries one Chinese heading of its own (a summary of
-    // the host controls); the Chinese half has its counterpart.
     assert.deepEqual(
       headings(zh).map(([level]) => level),
       headings(en).map(([level]) => level),
