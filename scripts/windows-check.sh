@@ -46,7 +46,9 @@ check_exe() {
 # and SERVER_ADDR.
 start_server() {
   SERVER_LOG=$(mktemp)
-  RUST_LOG=warn bash scripts/wine-lancall.sh serve --bind 127.0.0.1 --port 0 >"$SERVER_LOG" 2>&1 &
+  # Warnings, and the shutdown's own line, which stop_server looks for: the
+  # level is the process's from its start (RUST_LOG reaches it in the root).
+  RUST_LOG=warn,lancall::shutdown=info bash scripts/wine-lancall.sh serve --bind 127.0.0.1 --port 0 >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   local waited=0
   until SERVER_ADDR=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$SERVER_LOG" | head -n1 | sed 's/listening on //') && [[ -n $SERVER_ADDR ]]; do
@@ -87,7 +89,7 @@ check_signal() {
   # One test at a time: they share the server's rooms (tests/common/server.rs).
   RUST_LOG=warn LANCALL_TEST_SERVER=$SERVER_ADDR \
     nice -n 19 cargo test --test signal "${FEATURES[@]}" -- --test-threads=1
-  RUST_LOG=info stop_server
+  stop_server
   trap - EXIT
 }
 
