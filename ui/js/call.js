@@ -38,6 +38,7 @@ import { Prejoin } from './call/prejoin.js';
 import { ScreenShare } from './screen.js';
 import { Bucket, cleanName } from './flood.js';
 import { HostControls } from './call/host.js';
+import { Hands, followHand, inOrder, obeysLower } from './call/hands.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -51,12 +52,14 @@ import { HostControls } from './call/host.js';
  * @typedef {import('./call/mesh.js').PeerState} PeerState
  * @typedef {import('./call/mesh.js').PeerView} PeerView
  * @typedef {import('./call/chat.js').ChatMessage} ChatMessage
+ * @typedef {import('./call/hands.js').RaisedHand} RaisedHand
  *
  * @typedef {'idle' | 'media' | 'media-failed' | 'connecting' | 'waiting' | 'unreachable' | 'rejected' | 'in-call' | 'ended'} Phase
  * @typedef {{ phase: Phase, reason?: MediaFailure, code?: string, message?: string, hosts?: number }} PhaseChange
  *   hosts: while waiting, how many hosts are there to let us in
  * @typedef {{ stream: MediaStream, mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing: boolean,
- *   sharingWhole: boolean }} LocalView  sharingWhole: the whole screen goes out, not a window picked
+ *   sharingWhole: boolean, hand: number }} LocalView  sharingWhole: the whole screen goes out, not a window picked;
+ *   hand: since when our hand is up (0: down)
  * @typedef {{ name: string, room: string, wsUrl: string, passcode?: string, hostKey?: string }} JoinParams
  *   hostKey: the app's own server's key, which makes us a host there
  * @typedef {{ id: string, name: string }} Member
@@ -78,6 +81,8 @@ import { HostControls } from './call/host.js';
  *   a signal or its engine failed; the call goes on
  * @property {{ id: string, name: string }} flood  a peer sends messages faster than anyone types;
  *   some were dropped (said at most every FLOOD_NOTICE_MS per peer)
+ * @property {{ id: string, name: string }} hand  a peer raised its hand
+ * @property {{ name: string }} handLowered  a host lowered our hand
  */
 
 /** A peer's app messages other than chat handled a second, and at once (flood.js). */
@@ -96,6 +101,7 @@ export class Call extends Emitter {
   /** @type {Rekey | null} */
   #rekey = null;
   #chat = new Chat();
+  #hands = new Hands();
   /** Names of members by peer id, as the host told us. @type {Map<string, string>} */
   #names = new Map();
   /** Who is in the room now, besides us (peer id to name). @type {Map<string, string>} */
@@ -294,6 +300,7 @@ export class Call extends Emitter {
     this.#screen.stop();
     this.media.close();
     this.#prejoin.forget();
+    this.#hands.setMine(false);
     this.myId = '';
   }
 
@@ -312,6 +319,36 @@ export class Call extends Emitter {
       this.#mesh?.shout({ t: 'state', ...this.#sending() });
       this.#emitLocal();
     }
+  }
+
+  /**
+   * Raise or lower our hand.
+   * @param {boolean} up
+   */
+  raiseHand(up) {
+    if (!this.#hands.setMine(up)) return;
+    this.#mesh?.shout({ t: 'state', ...this.#sending() });
+    this.#emitLocal();
+  }
+
+  /**
+   * Lower someone's hand: ours, or, as a host, anyone's (they obey only a
+   * member the server stamped host).
+   * @param {string} id
+   */
+  lowerHand(id) {
+    if (id === this.myId) this.raiseHand(false);
+    else if (this.host.isHost) this.#mesh?.shout({ t: 'lower_hand', peer_id: id });
+  }
+
+  /** Raised hands, ours included, first raised first. @returns {RaisedHand[]} */
+  get hands() {
+    const mesh = this.#mesh;
+    /** @type {RaisedHand[]} */
+    const hands = (mesh?.entries() ?? []).filter((e) => e.hand && mesh?.current(e))
+      .map((e) => ({ id: e.id, name: e.name, since: e.hand, me: false }));
+    if (this.#hands.mine) hands.push({ id: this.myId, name: '', since: this.#hands.mine, me: true });
+    return inOrder(hands);
   }
 
   /**
@@ -545,6 +582,9 @@ export class Call extends Emitter {
         const name = typeof m.name === 'string' ? cleanName(m.name) : '';
         if (name) e.name = name;
         if (typeof m.screen === 'boolean') e.sharing = m.screen;
+        const hand = followHand(e.hand, m.hand);
+        if (hand && !e.hand) this.emit('hand', { id: e.id, name: e.name });
+        e.hand = hand;
         if (m.screens === true) this.#mesh.canShow(e);
         this.#mesh.changed(e);
         break;
@@ -553,6 +593,13 @@ export class Call extends Emitter {
         const message = this.#chat.receive(e, m);
         if (message === 'flood') this.#flooding(e, flood);
         else if (message) this.emit('chat', message);
+        break;
+      }
+      case 'lower_hand': {
+        if (obeysLower(m, { fromHost: this.host.hostIs(e.id), me: this.myId, raised: this.#hands.mine > 0 })) {
+          this.raiseHand(false);
+          this.emit('handLowered', { name: e.name });
+        }
         break;
       }
       case 'rekey': {
@@ -582,7 +629,7 @@ export class Call extends Emitter {
   /** What others should show of us: is sound and video coming? */
   #sending() {
     const m = this.media;
-    return { mic: m.micOn && Boolean(m.audio), cam: m.camOn && Boolean(m.video), screen: Boolean(this.#screen.current) };
+    return { mic: m.micOn && Boolean(m.audio), cam: m.camOn && Boolean(m.video), screen: Boolean(this.#screen.current), hand: this.#hands.mine > 0 };
   }
 
   /** What our own tile shows. @returns {LocalView} */
@@ -592,6 +639,7 @@ export class Call extends Emitter {
       stream: m.preview, mic: m.micOn, cam: m.camOn && Boolean(m.video), hasAudio: Boolean(m.audio), hasVideo: Boolean(m.video),
       sharing: Boolean(this.#screen.current),
       sharingWhole: Boolean(this.#screen.current) && this.#screen.whole,
+      hand: this.#hands.mine,
     };
   }
 

@@ -18,6 +18,7 @@ import { Gate } from './view/gate.js';
 import { Grid } from './view/grid.js';
 import { ChatView } from './view/chat.js';
 import { Controls, shareProblem } from './view/controls.js';
+import { HandsView } from './view/hands.js';
 import { DevicesDialog } from './view/devices.js';
 import { Banner, toast } from './view/banner.js';
 import { refusedGate, waitingGate } from './view/refusals.js';
@@ -117,6 +118,7 @@ async function main() {
     app, i18n, call, lobby, grid, settings,
     shell: { joined: () => joined, join: (v, own) => join(v, own), copy, render: () => render() },
   }) : null;
+  const hands = new HandsView({ i18n, call, toast });
   const moderation = new Moderation({ call, i18n, grid, controls, app, room: () => joined.room });
   const help = /** @type {HTMLDialogElement} */ (byId('help'));
   // The pre-join preview, wherever there is an engine to call with.
@@ -208,7 +210,8 @@ async function main() {
   call.on('local', (l) => {
     preview?.setLocal(l);
     grid.setLocal(l, joined.name);
-    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo, sharing: l.sharing, sharingWhole: l.sharingWhole, canShare: call.canShare });
+    controls.set({ mic: l.mic, cam: l.cam, hasAudio: l.hasAudio, hasVideo: l.hasVideo, sharing: l.sharing, sharingWhole: l.sharingWhole, canShare: call.canShare,
+      hand: l.hand > 0 });
   });
   /** Peers whose failed verification was said (see below). */
   const sasWarned = new Set();
@@ -280,6 +283,7 @@ async function main() {
         if (call.local.sharing) call.stopScreen();
         else if (call.canShare) call.shareScreen().catch((e) => toast(shareProblem(i18n, e)));
         break;
+      case 'hand': call.raiseHand(!call.local.hand); break;
       case 'chat': chat.toggle(); break;
       case 'invite': if (desktop) desktop.invite(); else copyInvite(joined); break;
       case 'help': if (!help.open) help.showModal(); break;
@@ -409,6 +413,8 @@ async function main() {
       peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas, sasState: p.sasState, screen: Boolean(p.screen) })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
       roster: () => call.roster,
+      /** Raised hands in order (ours with me: true), and the chimes a host heard. */
+      hands: () => ({ list: call.hands.map((x) => ({ id: x.id, me: x.me, name: x.name })), chimes: hands.chimes }),
       hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),
       /** Stats per peer: frames decoded, audio packets, bitrate… */
       stats: async () => Promise.all(call.peers.map(async (p) => {

@@ -17,7 +17,7 @@ import { prime } from '../prime.js';
  * @typedef {'connecting' | 'connected' | 'reconnecting'} PeerState
  * @typedef {{ id: string, name: string, state: PeerState, mic: boolean, cam: boolean,
  *   stream: MediaStream | null, chat: boolean, sas: string, sasState: import('../verify.js').SasState,
- *   screen: MediaStream | null }} PeerView
+ *   screen: MediaStream | null, hand: number }} PeerView  hand: since when its hand is up (0: down)
  */
 
 /**
@@ -32,6 +32,7 @@ import { prime } from '../prime.js';
  * @property {boolean} away      the host says its socket dropped
  * @property {boolean} stale     our host session changed and this id is from before
  * @property {boolean} rekeyed   its id was updated by a rekey since our last welcome
+ * @property {number} hand       since when its hand is up (Date.now() here), 0 while down (call/hands.js)
  */
 
 /**
@@ -46,7 +47,7 @@ import { prime } from '../prime.js';
 const PRIME_AFTER_MS = 2000;
 
 /** App messages that go to everyone (see shout). */
-const SHOUT_TYPES = new Set(['hello', 'state', 'chat']);
+const SHOUT_TYPES = new Set(['hello', 'state', 'chat', 'lower_hand']);
 
 /** @extends {Emitter<MeshEvents>} */
 export class Mesh extends Emitter {
@@ -119,7 +120,7 @@ export class Mesh extends Emitter {
     this.#blank = null;
     /** @type {Entry} */
     const e = {
-      id, name, mic: true, cam: true, screens: false, sharing: false, away: false, stale: false, rekeyed: false,
+      id, name, mic: true, cam: true, screens: false, sharing: false, away: false, stale: false, rekeyed: false, hand: 0,
       peer: /** @type {Peer} */ (/** @type {unknown} */ (null)),
     };
     // Filed before its Peer exists: a primed Peer sends its offer at once.
@@ -300,7 +301,7 @@ export class Mesh extends Emitter {
       : s === 'connected' ? 'connected' : 'connecting';
     const stream = e.peer.remoteStream.getTracks().length ? e.peer.remoteStream : null;
     const screen = e.sharing && e.peer.remoteScreen.getVideoTracks().length ? e.peer.remoteScreen : null;
-    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas, sasState: e.peer.sasState, screen };
+    return { id: e.id, name: e.name, state, mic: e.mic, cam: e.cam, stream, chat: e.peer.channelOpen, sas: e.peer.sas, sasState: e.peer.sasState, screen, hand: e.hand };
   }
 
   /**

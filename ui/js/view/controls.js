@@ -1,14 +1,15 @@
 // The control bar and the keyboard: M mute, V camera, S share the screen,
-// C chat, I copy the invite link, L leave, F full screen, ? help.
+// H raise or lower a hand, C chat, I copy the invite link, L leave, F full
+// screen, ? help.
 import { byId, setIcon } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {'mic' | 'cam' | 'screen' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock'} Action
+ * @typedef {'mic' | 'cam' | 'screen' | 'hand' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock'} Action
  */
 
 /** Keys to actions; letters in either case. */
-const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', s: 'screen', c: 'chat', i: 'invite', l: 'leave', f: 'fullscreen', '?': 'help' });
+const KEYS = /** @type {Record<string, Action>} */ ({ m: 'mic', v: 'cam', s: 'screen', h: 'hand', c: 'chat', i: 'invite', l: 'leave', f: 'fullscreen', '?': 'help' });
 
 export class Controls {
   mic = true;
@@ -19,6 +20,8 @@ export class Controls {
   sharing = false;
   /** …all of it (no picker: the native engine's whole X11 screen). */
   sharingWhole = false;
+  /** Our hand is up. */
+  hand = false;
   /** This window can share a screen at all (else the button is hidden). */
   canShare = false;
   /** We host the call (the Lock button shows), and whether it is locked. */
@@ -52,7 +55,8 @@ export class Controls {
   }
 
   /**
-   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing?: boolean, sharingWhole?: boolean, canShare?: boolean }} s
+   * @param {{ mic: boolean, cam: boolean, hasAudio: boolean, hasVideo: boolean, sharing?: boolean, sharingWhole?: boolean, canShare?: boolean,
+   *   hand?: boolean }} s
    */
   set(s) {
     Object.assign(this, s);
@@ -104,6 +108,12 @@ export class Controls {
     const share = this.sharing ? t('controls.stopShare') : t('controls.share');
     /** @type {HTMLElement} */ (screen.querySelector('span')).textContent = share;
     screen.title = `${share} (S)`;
+    const hand = this.#button('hand');
+    hand.setAttribute('aria-pressed', String(this.hand));
+    hand.dataset.on = String(this.hand);
+    const raise = this.hand ? t('controls.lowerHand') : t('controls.raiseHand');
+    /** @type {HTMLElement} */ (hand.querySelector('span')).textContent = raise;
+    hand.title = `${raise} (H)`;
     const lock = this.#button('lock');
     lock.hidden = !this.host;
     lock.setAttribute('aria-pressed', String(this.locked));

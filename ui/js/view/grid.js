@@ -96,7 +96,7 @@ export class Grid {
       this.#local = new Tile({ id: 'local', local: true, i18n: this.i18n, engine: this.engine });
       this.root.prepend(this.#local.el);
     }
-    this.#local.update({ name, state: 'connected', mic: local.mic, cam: local.cam, stream: local.hasVideo ? local.stream : null });
+    this.#local.update({ name, state: 'connected', mic: local.mic, cam: local.cam, stream: local.hasVideo ? local.stream : null, hand: local.hand });
     this.#reflow();
   }
 
@@ -111,7 +111,8 @@ export class Grid {
       this.root.insertBefore(tile.el, this.waiting.isConnected ? this.waiting : null);
       if (this.#sinkId) tile.setSink(this.#sinkId);
     }
-    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas, sasState: p.sasState, removable: this.removal?.can(p.id) ?? false });
+    tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas, sasState: p.sasState, removable: this.removal?.can(p.id) ?? false,
+      hand: p.hand });
     this.#setScreen(p.id, p.screen, p.name);
     this.#reflow();
   }

@@ -11,8 +11,8 @@ import { removeButton } from './knocks.js';
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../stats.js').StatsSummary} StatsSummary
  * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string,
- *   sasState?: import('../verify.js').SasState, removable?: boolean }} TileState
- *   removable: we host the call and may remove this person
+ *   sasState?: import('../verify.js').SasState, removable?: boolean, hand?: number }} TileState
+ *   removable: we host the call and may remove this person; hand: since when their hand is up (0: down)
  */
 
 export class Tile {
@@ -45,6 +45,7 @@ export class Tile {
     this.video.muted = local; // never hear yourself
     this.avatar = h('div', { class: 'avatar', 'aria-hidden': 'true' });
     this.pill = h('span', { class: 'pill state', role: 'status' });
+    this.handBadge = h('span', { class: 'pill hand', hidden: true }, icon('hand'));
     this.nameText = h('span');
     this.muteIcon = icon('mic-off');
     this.statsBtn = h('button', { type: 'button', class: 'tile-btn', 'aria-expanded': 'false', onclick: () => this.toggleStats() }, icon('stats'));
@@ -54,7 +55,7 @@ export class Tile {
     this.el = h('figure', { class: `tile${local ? ' local' : ''}`, tabindex: '0', dataset: { peer: id } },
       this.video,
       this.avatar,
-      h('div', { class: 'tile-top' }, this.pill, h('span', { class: 'spacer' }), local ? null : this.removeBtn, local ? null : this.statsBtn, this.fullBtn),
+      h('div', { class: 'tile-top' }, this.pill, this.handBadge, h('span', { class: 'spacer' }), local ? null : this.removeBtn, local ? null : this.statsBtn, this.fullBtn),
       h('figcaption', { class: 'tile-bar' }, h('span', { class: 'tile-name' }, this.muteIcon, this.nameText)),
       this.panel);
     this.el.addEventListener('dblclick', () => this.fullscreen());
@@ -86,7 +87,12 @@ export class Tile {
     this.avatar.textContent = initials(name || '?');
     this.avatar.style.setProperty('--avatar', hueOf(name));
     this.pill.textContent = t(`peer.${state}`);
-    this.el.setAttribute('aria-label', [shown, mic ? '' : t('tile.muted'), cam ? '' : t('tile.camOff'), this.local ? '' : t(`peer.${state}`)].filter(Boolean).join(', '));
+    const hand = Boolean(this.state.hand);
+    this.el.dataset.hand = String(hand);
+    this.handBadge.hidden = !hand;
+    this.handBadge.title = t('tile.hand');
+    this.el.setAttribute('aria-label', [shown, mic ? '' : t('tile.muted'), cam ? '' : t('tile.camOff'), hand ? t('tile.hand') : '',
+      this.local ? '' : t(`peer.${state}`)].filter(Boolean).join(', '));
     this.statsBtn.setAttribute('aria-label', t('tile.details'));
     this.statsBtn.title = t('tile.details');
     this.fullBtn.setAttribute('aria-label', t('tile.fullscreen'));
