@@ -5,9 +5,14 @@
 // their tiles, and only Ann hears the chime. Dan, joining late, learns
 // both from their hellos. Ben's page, driven by hand, tells Cat to lower
 // her hand: she is not told by a host, so it stays up. Ann lowers it from
-// her list, and Cat is told who did. Ben lowers his own.
-import { after, describe, it } from 'node:test';
+// her list, and Cat is told who did. Ben lowers his own. Last, the same
+// both ways between a Chromium page and the Linux app (its native engine
+// carries the messages): the app raises with H, the page's host lowers it.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startApp, startXvfb, until } from './support/app.js';
 import { waitFor } from './support/browser.js';
 import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
@@ -130,5 +135,49 @@ describe('raised hands in a call', () => {
       await waitFor(page, () => window.lancall.hands().list.length === 0 && document.getElementById('hands')?.hidden === true, { what: 'no hands' });
     }
     assert.equal(await ann.locator('.tile[data-hand="true"]').count(), 0);
+  });
+});
+
+describe('raised hands with the Linux app', () => {
+  /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
+  /** @type {Awaited<ReturnType<typeof startApp>>} */ let app;
+  /** @type {Page} */ let web;
+  before(async () => { x = await startXvfb(); });
+  // Registered before the fixture's: the app quits while its server is up.
+  after(async () => {
+    await app?.stop();
+    await x?.stop();
+  });
+  const env = useServerAndBrowser();
+  const last = () => app.states().at(-1);
+
+  it('Web (the host, in Chromium) and the app are in a call', async () => {
+    web = await openClient(env.browser, env.server, 'web');
+    await joinCall(web, env.server, { name: 'Web', room: 'hands-app' });
+    process.env.LANCALL_TEST_SOURCE = '1';
+    app = await startApp(['join', `${env.server.url}#room=hands-app`, '--name', 'App'], x.display);
+    await until(() => app.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call', 45_000);
+    await waitFor(web, () => window.lancall.peers().some((p) => p.state === 'connected' && p.chat), { what: "the app's data channel open", timeout: 45_000 });
+  });
+
+  it('the app raises its hand with H: the page lists it, and its host hears it', async () => {
+    const env2 = { ...process.env, DISPLAY: x.display };
+    const run = promisify(execFile);
+    const ids = await until(() => run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env: env2 }).then((r) => r.stdout.trim(), () => ''),
+      "the app's window (xdotool)", 10_000);
+    // The key goes to the focused window: the app's, focused first.
+    for (const id of ids.split(/\s+/)) await run('xdotool', ['windowfocus', '--sync', id, 'key', 'h'], { env: env2 }).catch(() => {});
+    await waitFor(web, () => window.lancall.hands().list.some((h) => h.name === 'App'), { what: "the app's hand at the page" });
+    assert.equal((await handsOf(web)).chimes, 1);
+    await until(() => last()?.hands?.list?.[0]?.me === true, "the app's own hand in its list");
+  });
+
+  it('the page raises its hand: the app lists it after its own; the host lowers the app\'s, and the app is told', async () => {
+    await web.click('button[data-action="hand"]');
+    await until(() => last()?.hands?.list?.length === 2 && last().hands.list[1].name === 'Web', "Web's hand in the app's list, second");
+    await web.click('#hands li:not([data-peer="local"]) button');
+    await until(() => last()?.hands?.list?.length === 1 && last().hands.list[0].name === 'Web', "the app's hand down, Web's up");
+    await until(() => last()?.toasts?.some((/** @type {string} */ t) => t.includes('Web lowered your hand')), 'the app told who lowered it');
+    await waitFor(web, () => window.lancall.hands().list.length === 1 && window.lancall.hands().list[0].me, { what: "only Web's hand at the page" });
   });
 });
