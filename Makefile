@@ -68,6 +68,14 @@ bench-call: deps
 bench-media: deps
 	$(CARGO) test --test media $(TEST_FEATURES) -- --ignored --nocapture --exact bench::bench_media
 
+# A 1920x1080 screen of scrolling text shared Chromium -> Chromium (as the
+# client asks, and asked for 1080p) beside the native engine -> Chromium:
+# fps, latency, bitrate, sender CPU, SSIM of a still frame (bench/screen-share.mjs).
+.PHONY: bench-screen
+bench-screen: deps
+	$(CARGO) build --bin lancall $(TEST_FEATURES)
+	node bench/screen-share.mjs
+
 # Installable .deb and .rpm (tauri.conf.json bundle.targets) into
 # target/release/bundle/, then their sizes; `make check-bundle` installs the
 # .deb (root) and checks that the installed program runs and has no test hook.
