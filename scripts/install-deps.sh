@@ -18,6 +18,9 @@ APT_PACKAGES=(
   # xsetroot paints the Xvfb screen the app shares (tests/e2e/app-screen.test.js).
   x11-xserver-utils
   fonts-wqy-microhei
+  # Colour emoji for the reactions (ui/js/reactions.js): what the app's .deb
+  # recommends, so a screenshot here shows what a person sees.
+  fonts-noto-color-emoji
   # The native WebRTC engine (src-tauri/src/media/, for WebKitGTK which has
   # no RTCPeerConnection): GStreamer's headers to build, and at run time
   # webrtcbin and webrtcdsp (-bad), nicesrc/nicesink (-nice), vp8 and

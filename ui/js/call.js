@@ -39,6 +39,7 @@ import { ScreenShare } from './screen.js';
 import { Bucket, cleanName } from './flood.js';
 import { HostControls } from './call/host.js';
 import { Hands, followHand, inOrder, obeysLower } from './call/hands.js';
+import { ReactionPace, reactionOf } from './reactions.js';
 
 /**
  * @typedef {import('./engine.js').Engine} Engine
@@ -83,6 +84,7 @@ import { Hands, followHand, inOrder, obeysLower } from './call/hands.js';
  *   some were dropped (said at most every FLOOD_NOTICE_MS per peer)
  * @property {{ id: string, name: string }} hand  a peer raised its hand
  * @property {{ name: string }} handLowered  a host lowered our hand
+ * @property {{ id: string, emoji: string }} reaction  someone reacted (id 'local': we did)
  */
 
 /** A peer's app messages other than chat handled a second, and at once (flood.js). */
@@ -102,6 +104,9 @@ export class Call extends Emitter {
   #rekey = null;
   #chat = new Chat();
   #hands = new Hands();
+  #reactions = new ReactionPace();
+  /** Our own key in #reactions. */
+  #me = {};
   /** Names of members by peer id, as the host told us. @type {Map<string, string>} */
   #names = new Map();
   /** Who is in the room now, besides us (peer id to name). @type {Map<string, string>} */
@@ -339,6 +344,19 @@ export class Call extends Emitter {
   lowerHand(id) {
     if (id === this.myId) this.raiseHand(false);
     else if (this.host.isHost) this.#mesh?.shout({ t: 'lower_hand', peer_id: id });
+  }
+
+  /**
+   * Send a reaction to everyone (one of call/reactions.js's), at the pace
+   * the others hold us to; false: too fast, dropped.
+   * @param {string} emoji
+   */
+  react(emoji) {
+    const e = reactionOf({ e: emoji });
+    if (!e || this.phase !== 'in-call' || !this.#reactions.take(this.#me)) return false;
+    this.#mesh?.shout({ t: 'react', e });
+    this.emit('reaction', { id: 'local', emoji: e });
+    return true;
   }
 
   /** Raised hands, ours included, first raised first. @returns {RaisedHand[]} */
@@ -593,6 +611,11 @@ export class Call extends Emitter {
         const message = this.#chat.receive(e, m);
         if (message === 'flood') this.#flooding(e, flood);
         else if (message) this.emit('chat', message);
+        break;
+      }
+      case 'react': {
+        const emoji = reactionOf(m);
+        if (emoji && this.#mesh?.current(e) && this.#reactions.take(e)) this.emit('reaction', { id: e.id, emoji });
         break;
       }
       case 'lower_hand': {

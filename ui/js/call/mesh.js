@@ -47,7 +47,7 @@ import { prime } from '../prime.js';
 const PRIME_AFTER_MS = 2000;
 
 /** App messages that go to everyone (see shout). */
-const SHOUT_TYPES = new Set(['hello', 'state', 'chat', 'lower_hand']);
+const SHOUT_TYPES = new Set(['hello', 'state', 'chat', 'lower_hand', 'react']);
 
 /** @extends {Emitter<MeshEvents>} */
 export class Mesh extends Emitter {

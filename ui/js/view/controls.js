@@ -5,7 +5,7 @@ import { byId, setIcon } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {'mic' | 'cam' | 'screen' | 'hand' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock'} Action
+ * @typedef {'mic' | 'cam' | 'screen' | 'hand' | 'react' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock'} Action
  */
 
 /** Keys to actions; letters in either case. */
@@ -114,6 +114,7 @@ export class Controls {
     const raise = this.hand ? t('controls.lowerHand') : t('controls.raiseHand');
     /** @type {HTMLElement} */ (hand.querySelector('span')).textContent = raise;
     hand.title = `${raise} (H)`;
+    this.#button('react').title = t('controls.react');
     const lock = this.#button('lock');
     lock.hidden = !this.host;
     lock.setAttribute('aria-pressed', String(this.locked));

@@ -87,6 +87,14 @@ export class Grid {
     for (const [id, tile] of this.#tiles) tile.update({ removable: removal.can(id) });
   }
 
+  /**
+   * The element of `id`'s tile ('local': ours), or null.
+   * @param {string} id
+   */
+  tileEl(id) {
+    return (id === 'local' ? this.#local : this.#tiles.get(id))?.el ?? null;
+  }
+
   /** Number of remote tiles. */
   get size() { return this.#tiles.size; }
 
