@@ -30,7 +30,7 @@
 // Pictures of the still frame, sent and received, are left in target/bench-screen/.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +41,7 @@ import { REPO, startServer } from '../tests/e2e/support/server.js';
 import { screenshot, sleep, startApp, until } from '../tests/e2e/support/app.js';
 import { waitUntil } from '../tests/e2e/support/call.js';
 import { luma, ssim } from './ssim.mjs';
+import { browserPid, threadTicks, treeTicks } from './proc-cpu.mjs';
 import { askFullHd, canvasCamera, grabStill, screenStats, screenWatch } from './screen-in-page.mjs';
 
 const run = promisify(execFile);
@@ -61,11 +62,14 @@ const GOAL = { fps: 15, p95: 200, ssim: 0.9 };
  * @property {string} [failed]  what went wrong, when the path did not get as far as its figures
  * @property {number} fps       screen frames decoded a second on the receiver
  * @property {string} size      their size
+ * @property {number} keyFrames key frames among them
+ * @property {number} pli       picture loss indications the receiver sent meanwhile
  * @property {string} codec
  * @property {number} kbps      the screen's bitrate received
  * @property {number[]} latency clock drawn to frame shown, ms
  * @property {number} unread    frames shown whose clock did not read
  * @property {number} cpu       sender's CPU seconds a second
+ * @property {string} busiest   its busiest threads, s/s each
  * @property {number} ssim      received still frame against the X screen
  * @property {boolean} still    the received frame compared was the still one (its clock read back)
  */
@@ -134,43 +138,6 @@ async function showContent(display) {
   };
 }
 
-/** utime + stime of each process of the tree under `root` (itself included), in clock ticks, by pid. @param {number} root */
-function treeTicks(root) {
-  /** @type {Map<number, { ppid: number, ticks: number }>} */
-  const all = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try { stat = readFileSync(`/proc/${name}/stat`, 'utf8'); } catch { continue; }
-    // After the name, which may hold spaces: state(0) ppid(1) … utime(11) stime(12).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    all.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-  }
-  /** @type {Map<number, number>} */
-  const out = new Map();
-  const todo = [root];
-  while (todo.length) {
-    const pid = /** @type {number} */ (todo.pop());
-    const p = all.get(pid);
-    if (!p || out.has(pid)) continue;
-    out.set(pid, p.ticks);
-    for (const [child, c] of all) if (c.ppid === pid) todo.push(child);
-  }
-  return out;
-}
-
-/** The pid of the browser this process started with `marker` among its flags. @param {string} marker */
-function browserPid(marker) {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const ppid = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(marker)) return Number(name);
-    } catch { /* gone meanwhile */ }
-  }
-  throw new Error(`no browser process with ${marker}`);
-}
-
 const HZ = Number((await run('getconf', ['CLK_TCK'])).stdout.trim());
 
 /**
@@ -192,10 +159,17 @@ async function measure(content, viewer, senderPid, display, name) {
   const s0 = /** @type {NonNullable<Awaited<ReturnType<typeof screenStats>>>} */ (await viewer.evaluate(screenStats));
   await viewer.evaluate(() => { const s = /** @type {any} */ (window).__screen; s.latency = []; s.unread = 0; });
   const t0 = treeTicks(senderPid);
+  const h0 = threadTicks(t0.keys());
   const started = performance.now();
   await sleep(WINDOW_MS);
   const t1 = treeTicks(senderPid);
+  const h1 = threadTicks(t1.keys());
   const secs = (performance.now() - started) / 1000;
+  /** @type {Map<string, number>} */
+  const byThread = new Map();
+  for (const [id, t] of h1) byThread.set(t.name, (byThread.get(t.name) ?? 0) + t.ticks - (h0.get(id)?.ticks ?? 0));
+  const busiest = [...byThread].sort((a, b) => b[1] - a[1]).slice(0, 6)
+    .map(([n, t]) => `${n} ${(t / HZ / secs).toFixed(2)}`).join(', ');
   const s1 = /** @type {NonNullable<Awaited<ReturnType<typeof screenStats>>>} */ (await viewer.evaluate(screenStats));
   const { latency, unread } = await viewer.evaluate(() => /** @type {any} */ (window).__screen);
   let ticks = 0;
@@ -204,11 +178,14 @@ async function measure(content, viewer, senderPid, display, name) {
   const figures = {
     fps: (s1.framesDecoded - s0.framesDecoded) / dt,
     size: s1.size,
+    keyFrames: s1.keyFrames - s0.keyFrames,
+    pli: s1.pli - s0.pli,
     codec: s1.codec,
     kbps: ((s1.bytesReceived - s0.bytesReceived) * 8) / 1000 / dt,
     latency,
     unread,
     cpu: ticks / HZ / secs,
+    busiest,
     ssim: NaN,
     still: false,
   };
@@ -361,11 +338,14 @@ function report(runs, loadBefore) {
   row('received fps (frames decoded)', (f) => f.fps.toFixed(1));
   row('received size, codec', (f) => `${f.size} ${f.codec}`);
   row('bitrate kbit/s', (f) => f.kbps.toFixed(0));
+  row('key frames / PLIs sent back', (f) => `${f.keyFrames} / ${f.pli}`);
   row('latency p50 / p95 ms', (f) => `${quantile(f.latency, 0.5).toFixed(0)} / ${quantile(f.latency, 0.95).toFixed(0)}`);
   row('frames shown read / unread', (f) => `${f.latency.length} / ${f.unread}`);
   row('sender CPU s/s (process tree)', (f) => f.cpu.toFixed(2));
   row('still frame SSIM', (f) => `${f.ssim.toFixed(3)}${f.still ? '' : ' (not the still)'}`);
   for (const n of names) if (runs[n].failed) console.log(`${n}: FAILED: ${runs[n].failed}`);
+  console.log('\nSender CPU by thread (process: thread s/s), the busiest:');
+  for (const n of names) if (!runs[n].failed) console.log(`  ${n}: ${runs[n].busiest}`);
   const met = (/** @type {boolean} */ ok) => (ok ? 'met' : 'NOT met');
   console.log(`\nGoals, each sender:`);
   for (const n of names) {
