@@ -1,4 +1,4 @@
-// The raised hands, in the order they went up, over the top left of the
+// The raised hands, in the order they went up, over the top centre of the
 // stage: a numbered chip per person, with Lower on our own and, for a
 // host, on everyone's. A host hears a soft two-note chime and sees a
 // notice when a hand goes up, so it is noticed while they talk or look
