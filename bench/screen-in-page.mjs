@@ -79,7 +79,7 @@ export function screenWatch() {
 /**
  * In the page: the received screen's inbound-rtp totals (its <video>'s
  * track, among the connected connections' stats), or null before there is one.
- * @returns {Promise<{ framesDecoded: number, keyFrames: number, pli: number, bytesReceived: number, size: string, codec: string, at: number } | null>}
+ * @returns {Promise<{ framesDecoded: number, keyFrames: number, pli: number, lost: number, nack: number, bytesReceived: number, size: string, codec: string, at: number } | null>}
  */
 export async function screenStats() {
   const v = /** @type {HTMLVideoElement | null} */ (document.querySelector('#grid .screen video'));
@@ -96,6 +96,8 @@ export async function screenStats() {
         framesDecoded: found.framesDecoded ?? 0,
         keyFrames: found.keyFramesDecoded ?? 0,
         pli: found.pliCount ?? 0,
+        lost: found.packetsLost ?? 0,
+        nack: found.nackCount ?? 0,
         bytesReceived: found.bytesReceived ?? 0,
         size: found.frameWidth ? `${found.frameWidth}×${found.frameHeight}` : '',
         codec: String(report.get(found.codecId)?.mimeType ?? '').replace('video/', ''),

@@ -64,6 +64,8 @@ const GOAL = { fps: 15, p95: 200, ssim: 0.9 };
  * @property {string} size      their size
  * @property {number} keyFrames key frames among them
  * @property {number} pli       picture loss indications the receiver sent meanwhile
+ * @property {number} lost      the screen's RTP packets lost meanwhile
+ * @property {number} nack      NACKs the receiver sent for them
  * @property {string} codec
  * @property {number} kbps      the screen's bitrate received
  * @property {number[]} latency clock drawn to frame shown, ms
@@ -180,6 +182,8 @@ async function measure(content, viewer, senderPid, display, name) {
     size: s1.size,
     keyFrames: s1.keyFrames - s0.keyFrames,
     pli: s1.pli - s0.pli,
+    lost: s1.lost - s0.lost,
+    nack: s1.nack - s0.nack,
     codec: s1.codec,
     kbps: ((s1.bytesReceived - s0.bytesReceived) * 8) / 1000 / dt,
     latency,
@@ -339,6 +343,7 @@ function report(runs, loadBefore) {
   row('received size, codec', (f) => `${f.size} ${f.codec}`);
   row('bitrate kbit/s', (f) => f.kbps.toFixed(0));
   row('key frames / PLIs sent back', (f) => `${f.keyFrames} / ${f.pli}`);
+  row('packets lost / NACKs sent back', (f) => `${f.lost} / ${f.nack}`);
   row('latency p50 / p95 ms', (f) => `${quantile(f.latency, 0.5).toFixed(0)} / ${quantile(f.latency, 0.95).toFixed(0)}`);
   row('frames shown read / unread', (f) => `${f.latency.length} / ${f.unread}`);
   row('sender CPU s/s (process tree)', (f) => f.cpu.toFixed(2));
