@@ -16,7 +16,7 @@ import { waitFor } from './support/browser.js';
 import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 import { startApp, startXvfb, until } from './support/app.js';
-import { keepChannels, sendAll } from './support/hostile.js';
+import { keepChannels, sendAll, sendGarbage } from './support/hostile.js';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -61,15 +61,7 @@ describe('a hostile peer cannot break the Linux app', () => {
     await until(() => app.states().at(-1)?.lastChat?.some((/** @type {any} */ l) => l.start === html.slice(0, 24) && l.length === html.length),
       'the app showing the HTML as text', 20_000);
     const before = app.states().at(-1).chat;
-    await sendAll(mal, ['{not json', 'null', '[]', '42', JSON.stringify({ t: 'chat', text: 5 }), JSON.stringify({ t: 'chat', id: 'x'.repeat(500), text: 'long id' }),
-      JSON.stringify({ t: 'rekey', peer_id: 12 }), JSON.stringify({ t: 'state', mic: 'yes' })]);
-    await mal.evaluate(() => {
-      for (const pc of /** @type {any} */ (window).__pcs) {
-        if (pc.connectionState !== 'connected') continue;
-        const c = pc.createDataChannel('evil');
-        c.addEventListener('open', () => { c.send('{"t":"chat","id":"evil-1","text":"from an unknown channel"}'); c.send('garbage'); });
-      }
-    });
+    await sendGarbage(mal);
     // Ann speaks after the garbage: once her line is in the app, all of
     // Mal's, sent before it, has been through the app's engine and page.
     await new Promise((r) => setTimeout(r, 1000));

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from './support/browser.js';
 import { useServerAndBrowser } from './support/fixture.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
-import { keepChannels, sendAll } from './support/hostile.js';
+import { keepChannels, sendAll, sendGarbage } from './support/hostile.js';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -122,15 +122,7 @@ describe('a hostile peer cannot break the honest pages', () => {
   });
 
   it('malformed JSON and a channel of an unknown label are ignored', async () => {
-    await sendAll(mal, ['{not json', 'null', '[]', '42', JSON.stringify({ t: 'chat', text: 5 }), JSON.stringify({ t: 'chat', id: 'x'.repeat(500), text: 'long id' }),
-      JSON.stringify({ t: 'rekey', peer_id: 12 }), JSON.stringify({ t: 'state', mic: 'yes' })]);
-    await mal.evaluate(() => {
-      for (const pc of /** @type {any} */ (window).__pcs) {
-        if (pc.connectionState !== 'connected') continue;
-        const c = pc.createDataChannel('evil');
-        c.addEventListener('open', () => { c.send('{"t":"chat","id":"evil-1","text":"from an unknown channel"}'); c.send('garbage'); });
-      }
-    });
+    await sendGarbage(mal);
     await ben.getByLabel('Message').fill('still here after the garbage');
     await ben.getByLabel('Message').press('Enter');
     await waitFor(ann, () => [...document.querySelectorAll('#chat-log .body')].some((b) => b.textContent === 'still here after the garbage'),

@@ -49,3 +49,23 @@ export const sendAll = (page, messages) => page.evaluate(async (m) => {
   return channels.length;
 }, messages);
 
+
+/**
+ * What no client sends, from the hostile page: malformed JSON, messages of
+ * the wrong shape, then a channel of an unknown label ('evil') on each
+ * connected peer, with a chat ("from an unknown channel") and garbage on it.
+ * Nothing of it may show; a chat id of 500 characters says "long id".
+ * @param {Page} page
+ */
+export async function sendGarbage(page) {
+  await sendAll(page, ['{not json', 'null', '[]', '42', JSON.stringify({ t: 'chat', text: 5 }),
+    JSON.stringify({ t: 'chat', id: 'x'.repeat(500), text: 'long id' }),
+    JSON.stringify({ t: 'rekey', peer_id: 12 }), JSON.stringify({ t: 'state', mic: 'yes' })]);
+  await page.evaluate(() => {
+    for (const pc of /** @type {any} */ (window).__pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      const c = pc.createDataChannel('evil');
+      c.addEventListener('open', () => { c.send('{"t":"chat","id":"evil-1","text":"from an unknown channel"}'); c.send('garbage'); });
+    }
+  });
+}
