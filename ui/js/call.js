@@ -361,9 +361,8 @@ export class Call extends Emitter {
 
   /** Raised hands, ours included, first raised first. @returns {RaisedHand[]} */
   get hands() {
-    const mesh = this.#mesh;
     /** @type {RaisedHand[]} */
-    const hands = (mesh?.entries() ?? []).filter((e) => e.hand && mesh?.current(e))
+    const hands = (this.#mesh?.entries() ?? []).filter((e) => e.hand)
       .map((e) => ({ id: e.id, name: e.name, since: e.hand, me: false }));
     if (this.#hands.mine) hands.push({ id: this.myId, name: '', since: this.#hands.mine, me: true });
     return inOrder(hands);
