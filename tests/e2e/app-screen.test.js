@@ -184,11 +184,11 @@ describe('the Linux app shares its screen through its native engine', () => {
   it('Chromium shares: the app shows its screen on the stage, at its size, moving; and stops', async () => {
     const webId = /** @type {string} */ (await until(() => last()?.ids?.[0], 'the page\'s id in the app\'s probe'));
     await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector('button[data-action="screen"]')).click());
-    // Chromium's fake screen is 1280×720: the app's canvas at that size, on its stage.
+    // Chromium's fake screen, asked for 1920×1080 (ui/js/screen.js): the app's canvas at that size, on its stage.
     const shown = await until(() => {
       const s = last()?.screens?.find((/** @type {any} */ x) => x.id === webId);
-      return s?.canvas?.width === 1280 && s.canvas.height === 720 && s.stage && s.canvas.shown && s;
-    }, 'the app showing Chromium\'s screen on its stage at 1280×720', 45_000);
+      return s?.canvas?.width === 1920 && s.canvas.height === 1080 && s.stage && s.canvas.shown && s;
+    }, 'the app showing Chromium\'s screen on its stage at 1920×1080', 45_000);
     const sums = await until(() => {
       const seen = new Set(last() && (/** @type {NonNullable<typeof app>} */ (app)).states().slice(-6)
         .map((st) => st.screens?.find((/** @type {any} */ x) => x.id === webId)?.canvas?.sum).filter((v) => v !== undefined));
@@ -249,7 +249,7 @@ describe('the Linux app shares its screen through its native engine', () => {
     console.log(`stopped mid-renegotiation: the app's screen gone from Chromium in ${took} ms`);
     assert.ok(took <= GONE_MS, `gone in ${took} ms, over ${GONE_MS}`);
     const webId = /** @type {string} */ (last()?.ids?.[0]);
-    await until(() => last()?.screens?.some((/** @type {any} */ x) => x.id === webId && x.canvas?.width === 1280),
+    await until(() => last()?.screens?.some((/** @type {any} */ x) => x.id === webId && x.canvas?.width === 1920),
       'the app showing Chromium\'s screen after the collision', 45_000);
     assert.equal(await page.evaluate(() => window.lancall.peers()[0]?.state), 'connected');
     await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector('#share-stop')).click());

@@ -1,5 +1,5 @@
 // Screen sharing between browser clients (Chromium's fake screen: its
-// getDisplayMedia, with the fake-UI flag, picks a 1280×720 test screen and
+// getDisplayMedia, with the fake-UI flag, picks a test screen, at the 1920×1080 the client asks, and
 // a fake sound): the share goes out as tracks of its own beside the camera,
 // to every peer, and to one who joins mid-share; the others see it large on
 // a stage with the cameras in a strip, the sharer sees a notice and never
@@ -69,7 +69,7 @@ const shown = (page) => page.evaluate(() => {
  */
 async function decodesScreen(page, sharerPage, what) {
   const sharer = await idOf(sharerPage);
-  // At the size the sharer captures (Chromium's fake screen: 1280×720),
+  // At the size the sharer captures (Chromium's fake screen, scaled to the 1920×1080 asked),
   // not scaled down: a screen's encoder keeps its resolution.
   const size = await sizeOf(sharerPage);
   const first = await waitUntil(page, async (id) => (await window.lancall.stats()).find((p) => p.id === id),
