@@ -425,7 +425,10 @@ async function main() {
       stats: async () => Promise.all(call.peers.map(async (p) => {
         const report = await call.stats(p.id);
         if (!samplers.has(p.id)) samplers.set(p.id, new StatsSampler());
-        return { id: p.id, name: p.name, ...(report ? samplers.get(p.id).sample(report, Date.now(), p.screen?.getVideoTracks()[0]?.id) : {}) };
+        /** @type {{ mid: string, track: string, frames: number, size: string }[]} */
+        const video = [];
+        report?.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') video.push({ mid: s.mid, track: s.trackIdentifier, frames: s.framesDecoded ?? 0, size: `${s.frameWidth ?? 0}×${s.frameHeight ?? 0}` }); });
+        return { id: p.id, name: p.name, video, screenTrack: p.screen?.getVideoTracks()[0]?.id ?? null, ...(report ? samplers.get(p.id).sample(report, Date.now(), p.screen?.getVideoTracks()[0]?.id) : {}) };
       })),
     }),
   });
