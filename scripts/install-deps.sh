@@ -17,6 +17,13 @@ APT_PACKAGES=(
   xdotool
   # xsetroot paints the Xvfb screen the app shares (tests/e2e/app-screen.test.js).
   x11-xserver-utils
+  # The private Wayland desktop whose ScreenCast portal the app shares
+  # through (tests/e2e/app-screen-portal.test.js, support/desktop.js): a
+  # session bus, headless sway drawing its background with swaybg,
+  # PipeWire and its session manager, the portal and its wlroots backend.
+  # The app itself only needs the portal of the person's own desktop.
+  dbus-daemon dbus-bin sway swaybg pipewire wireplumber
+  xdg-desktop-portal xdg-desktop-portal-wlr
   fonts-wqy-microhei
   # Colour emoji for the reactions (ui/js/reactions.js): what the app's .deb
   # recommends, so a screenshot here shows what a person sees.

@@ -13,40 +13,11 @@ import { promisify } from 'node:util';
 import { waitFor } from './support/browser.js';
 import { useServerAndBrowser } from './support/fixture.js';
 import { startApp, startXvfb, until } from './support/app.js';
+import { clickInApp, screenPixels } from './support/app-screen.js';
 
 const run = promisify(execFile);
 /** How soon a share that ended must be gone from the other side. */
 const GONE_MS = 2000;
-
-/**
- * Click the point (x, y) of the page in the app's window with the X
- * server's pointer (the window's place from xdotool; the page at its bottom,
- * under the menu bar), as tests/e2e/app-waiting-room.test.js does.
- * @param {string} display
- * @param {{ x: number, y: number }} point
- * @param {{ width: number, height: number }} viewport
- */
-async function clickInApp(display, point, viewport) {
-  const env = { ...process.env, DISPLAY: display };
-  // A window that goes while xdotool looks (a menu, a tooltip) fails the search: look again.
-  const found = await until(() => run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env }).then((r) => r.stdout, () => ''),
-    'the app\'s windows (xdotool)', 10_000);
-  /** @type {{ x: number, y: number, width: number, height: number } | null} */
-  let win = null;
-  for (const id of found.trim().split(/\s+/).filter(Boolean)) {
-    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
-    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
-    const c = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
-    if (c.width >= viewport.width && c.height >= viewport.height && (!win || c.height > win.height)) win = c;
-  }
-  assert.ok(win, `no window of the app found on ${display}`);
-  const x = Math.round(win.x + point.x);
-  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
-  // Off the window first: `mousemove --sync` waits for the pointer to move,
-  // and one already on that pixel (a button clicked again in the same
-  // place) never does; that wait took 16 s.
-  await run('xdotool', ['mousemove', '--sync', '0', '0', 'mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
-}
 
 /**
  * Paint the X screen's root window (what no window covers) one colour.
@@ -55,30 +26,6 @@ async function clickInApp(display, point, viewport) {
 async function paintRoot(display, colour) {
   await run('xsetroot', ['-solid', colour], { env: { ...process.env, DISPLAY: display } });
 }
-
-/**
- * In Chromium's page: the size of the screen of `id` it decodes, and the
- * share of its pixels within 48 of `rgb` in each channel (drawn from the
- * <video> into a canvas).
- * @param {import('playwright-core').Page} page @param {string} id @param {[number, number, number]} rgb
- */
-const screenPixels = (page, id, rgb) => page.evaluate(({ id, rgb }) => {
-  const v = /** @type {HTMLVideoElement | null} */ (document.querySelector(`#grid .screen[data-peer="${id}"] video`));
-  if (!v || !v.videoWidth) return null;
-  const c = document.createElement('canvas');
-  c.width = v.videoWidth;
-  c.height = v.videoHeight;
-  const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext('2d'));
-  ctx.drawImage(v, 0, 0);
-  const d = ctx.getImageData(0, 0, c.width, c.height).data;
-  let near = 0;
-  let all = 0;
-  for (let i = 0; i < d.length; i += 4 * 7) {
-    all += 1;
-    if (Math.abs(d[i] - rgb[0]) < 48 && Math.abs(d[i + 1] - rgb[1]) < 48 && Math.abs(d[i + 2] - rgb[2]) < 48) near += 1;
-  }
-  return { size: `${c.width}×${c.height}`, share: near / all };
-}, { id, rgb });
 
 describe('the Linux app shares its screen through its native engine', () => {
   /** @type {Awaited<ReturnType<typeof startXvfb>>} */ let x;
@@ -122,6 +69,9 @@ describe('the Linux app shares its screen through its native engine', () => {
     await page.goto(`${env.server.url}#room=${room}&name=Web&autojoin=1`);
     await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
     process.env.LANCALL_TEST_SOURCE = '1';
+    // No session bus, so no ScreenCast portal: the ximagesrc path, whatever
+    // desktop the test runs in (app-screen-portal.test.js has the portal).
+    process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/lancall-no-session-bus';
     app = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App'], x.display);
     const joined = app;
     await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call', 45_000);

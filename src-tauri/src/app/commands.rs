@@ -100,7 +100,7 @@ pub fn server_info(hosting: State<'_, Hosting>) -> Option<ServerInfo> {
     hosting.status().map(ServerInfo::of)
 }
 
-fn settings_path<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
+pub(crate) fn settings_path<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf> {
     let dir = app.path().app_config_dir().map_err(|e| Error::NoConfigDir(e.to_string()))?;
     Ok(dir.join("settings.json"))
 }
@@ -111,10 +111,14 @@ pub fn settings_load<R: Runtime>(app: AppHandle<R>) -> Result<Settings> {
     Ok(Settings::load(&settings_path(&app)?))
 }
 
-/// Store the settings the client holds.
+/// Store the settings the client holds; the fields the app keeps itself
+/// (the screen portal's restore token) stay as stored.
 #[tauri::command]
 pub fn settings_save<R: Runtime>(app: AppHandle<R>, settings: Settings) -> Result<()> {
-    settings.save(&settings_path(&app)?)?;
+    Settings::update(&settings_path(&app)?, |stored| {
+        let token = stored.screen_restore_token.take();
+        *stored = Settings { screen_restore_token: token, ..settings };
+    })?;
     Ok(())
 }
 

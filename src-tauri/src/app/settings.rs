@@ -33,6 +33,11 @@ pub struct Settings {
     pub camera: Option<String>,
     pub microphone: Option<String>,
     pub speaker: Option<String>,
+    /// The ScreenCast portal's restore token of the last screen shared
+    /// (Linux), so the next share goes to the same monitor or window
+    /// without the picker. The app's own: the page's saves keep it
+    /// ([`Settings::update`]).
+    pub screen_restore_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +81,17 @@ impl Settings {
         std::fs::rename(&tmp, path).map_err(write)
     }
 
+    /// Change the settings stored at `path` by `change`, one change at a
+    /// time in this process (the page's saves and the app's own fields
+    /// never undo each other).
+    pub fn update(path: &Path, change: impl FnOnce(&mut Settings)) -> Result<(), Error> {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let mut settings = Settings::load(path);
+        change(&mut settings);
+        settings.save(path)
+    }
+
     /// Bounded and de-duplicated, whatever the client or the file said.
     fn tidy(mut self) -> Settings {
         let clip = |s: &mut String| {
@@ -84,7 +100,14 @@ impl Settings {
             }
         };
         clip(&mut self.name);
-        for field in [&mut self.language, &mut self.last_host, &mut self.camera, &mut self.microphone, &mut self.speaker] {
+        for field in [
+            &mut self.language,
+            &mut self.last_host,
+            &mut self.camera,
+            &mut self.microphone,
+            &mut self.speaker,
+            &mut self.screen_restore_token,
+        ] {
             if let Some(s) = field.as_mut() {
                 clip(s);
             }
@@ -128,6 +151,7 @@ mod tests {
             camera: Some("cam-1".into()),
             microphone: None,
             speaker: Some("default".into()),
+            screen_restore_token: Some("d1f3c0de-token".into()),
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path), s);
@@ -157,6 +181,25 @@ mod tests {
         let path = dir.join("settings.json");
         std::fs::write(&path, br#"{"name":"Bo","theme":"dark"}"#).unwrap();
         assert_eq!(Settings::load(&path), Settings { name: "Bo".into(), ..Settings::default() });
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The page's save (which knows nothing of the restore token) keeps
+    /// the token the app stored; the app's own update keeps the page's fields.
+    #[test]
+    fn the_page_save_keeps_the_app_token() {
+        let dir = temp_dir("token");
+        let path = dir.join("settings.json");
+        Settings::update(&path, |s| s.screen_restore_token = Some("tok".into())).unwrap();
+        let from_page = Settings { name: "Ada".into(), ..Settings::default() };
+        Settings::update(&path, |s| {
+            let token = s.screen_restore_token.take();
+            *s = Settings { screen_restore_token: token, ..from_page.clone() };
+        })
+        .unwrap();
+        let stored = Settings::load(&path);
+        assert_eq!(stored.name, "Ada");
+        assert_eq!(stored.screen_restore_token.as_deref(), Some("tok"));
         let _ = std::fs::remove_dir_all(dir);
     }
 

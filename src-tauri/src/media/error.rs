@@ -35,6 +35,14 @@ pub enum Error {
     Negotiation(String),
     #[error("the connection is closed")]
     Closed,
+    /// The person closed the system's screen picker or refused to share:
+    /// nothing went wrong, nothing is shared.
+    #[error("screen sharing was cancelled")]
+    Cancelled,
+    /// The xdg-desktop-portal ScreenCast portal answered but could not
+    /// start a share.
+    #[error("the screen-sharing portal failed: {0}")]
+    Portal(String),
 }
 
 impl Error {
@@ -52,6 +60,8 @@ impl Error {
             Error::BadIceServer(_) => "bad_ice_server",
             Error::Negotiation(_) => "negotiation",
             Error::Closed => "closed",
+            Error::Cancelled => "cancelled",
+            Error::Portal(_) => "portal",
         }
     }
 }

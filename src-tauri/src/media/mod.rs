@@ -13,7 +13,7 @@
 //!                   camera/test ─ vp8enc ─┐ appsink ──▶ appsrc ─ rtpvp8pay ─┐
 //!                   mic/tone ─ webrtcdsp ─ opusenc ┘ (once)  (per peer)    webrtcbin ─ ICE/DTLS
 //!                   screen (ximagesrc) ─ vp8enc ─ appsink ──▶ appsrc ─ rtpvp8pay ┘ (sendonly,
-//!                                                   while shared: capture::screen)
+//!                   (or pipewiresrc)                while shared: capture::screen)
 //! peer pipeline:    webrtcbin ─ rtpvp8depay ─┬ vp8dec (counted)
 //!                                            └ appsink ─▶ Event::Video (to the page)
 //!                   webrtcbin ─ rtpvp8depay ─ appsink ─▶ PeerEvent::Screen (a later video section)
@@ -42,7 +42,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::mpsc;
 
-pub use capture::ScreenSource;
+pub use capture::{Cast, OnEnd, Portal, ScreenSource};
 pub use devices::{Device, Kind};
 pub use error::{Error, Result};
 pub use peer::{Counters, NativePeer};
@@ -296,8 +296,9 @@ impl Engine {
 
     /// Capture the screen from `source` for the peers told to send it
     /// ([`NativePeer::set_screen`]); encoded once for all of them.
-    pub fn start_screen(&self, source: &ScreenSource) -> Result<()> {
-        self.capture.start_screen(source)
+    /// `on_end` hears when a portal's stream ends by itself.
+    pub fn start_screen(&self, source: &ScreenSource, on_end: Option<OnEnd>) -> Result<()> {
+        self.capture.start_screen(source, on_end)
     }
 
     /// Stop capturing the screen (idempotent).

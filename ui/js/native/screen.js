@@ -3,9 +3,12 @@
 // each connection sends it on a sendonly video transceiver of its own,
 // after the camera's, as a browser's share goes (peer-connection.js turns
 // peer.js's addTransceiver and direction changes into native_screen_send).
-// Where no portal picker answers (a bare X11 session) the whole screen is
-// shared, and the page says so (`whole`). No Tauri here: the engine passes
-// its Bridge.
+// Where the system's ScreenCast portal answers, the person picks a monitor
+// or window in its picker (cancelling it is a cancelled share, as in a
+// browser), and the share ends when the system's own control stops it: the
+// engine says so on the `ended` channel. Where no portal answers (a bare
+// X11 session) the whole screen is shared, and the page says so (`whole`).
+// No Tauri here: the engine passes its Bridge.
 import { ScreenShare, ShareError } from '../screen.js';
 
 /** @typedef {import('./engine.js').Bridge} Bridge */
@@ -28,12 +31,23 @@ export class NativeScreenShare extends ScreenShare {
     if (this.current) return this.current;
     if (this.#starting) throw new ShareError('cancelled', 'the screen is already starting');
     this.#starting = true;
+    /** This share, once it started (what `ended` is about). @type {import('../screen.js').ScreenTracks | null} */
+    let share = null;
+    /** The system ended it before this page had it. */
+    let over = false;
     try {
+      // The system (the portal, the compositor) ended the share: stop it
+      // here as the Stop sharing button does, so every peer is told.
+      const ended = this.#bridge.channel(() => {
+        over = true;
+        if (share && this.current === share) this.stop();
+      });
       /** @type {import('../types/native').ScreenShare} */
-      const share = await this.#bridge.invoke('native_screen_start');
-      this.whole = Boolean(share?.whole);
+      const reply = await this.#bridge.invoke('native_screen_start', { ended });
+      this.whole = Boolean(reply?.whole);
     } catch (e) {
-      throw new ShareError('failed', String(/** @type {any} */ (e)?.message ?? e));
+      const err = /** @type {{ code?: string, message?: string } | undefined} */ (e);
+      throw new ShareError(err?.code === 'cancelled' ? 'cancelled' : 'failed', String(err?.message ?? e));
     } finally {
       this.#starting = false;
     }
@@ -44,9 +58,11 @@ export class NativeScreenShare extends ScreenShare {
     canvas.height = 2;
     const stream = canvas.captureStream(0);
     const video = stream.getVideoTracks()[0];
-    this.current = { stream, video, audio: null };
+    share = { stream, video, audio: null };
+    this.current = share;
     this.emit('change', this.current);
-    return this.current;
+    if (over) this.stop();
+    return share;
   }
 
   stop() {

@@ -115,7 +115,17 @@ export type CurrentDevices = { video: string | null, audio: string | null, };
  */
 export type ScreenShare = { 
 /**
- * The whole screen goes out (`ximagesrc`), not a window the person
- * picked: the page says so while sharing.
+ * The whole screen goes out (`ximagesrc`), not a window or a monitor
+ * the person picked: the page says so while sharing.
  */
 whole: boolean, };
+
+/**
+ * Sent on `native_screen_start`'s `ended` channel when the share ended by
+ * itself (never for `native_screen_stop`).
+ */
+export type ScreenEnded = { 
+/**
+ * Why, for the log.
+ */
+reason: string, };

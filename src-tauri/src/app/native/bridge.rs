@@ -151,6 +151,7 @@ mod tests {
         .add::<DeviceInfo>()
         .add::<CurrentDevices>()
         .add::<super::super::screen::ScreenShare>()
+        .add::<super::super::screen::ScreenEnded>()
         .check("native.d.ts");
     }
 

@@ -57,6 +57,9 @@ pub struct NativeEngine {
     /// opened when the engine starts and kept across restarts.
     #[cfg(target_os = "linux")]
     chosen: std::sync::Mutex<Chosen>,
+    /// The screen share under way, if any (its portal session's watcher).
+    #[cfg(target_os = "linux")]
+    sharing: std::sync::Mutex<Option<screen::Sharing>>,
 }
 
 /// Picked devices; none takes the default.

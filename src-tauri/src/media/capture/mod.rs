@@ -17,6 +17,7 @@
 //! one kind's pipeline and watches it, `switch` swaps a kind's device.
 
 mod branch;
+mod portal;
 mod screen;
 mod switch;
 
@@ -32,7 +33,8 @@ use super::devices::Kind;
 use super::error::{Error, Result};
 use super::{Event, Source, VideoFormat};
 use branch::{resolve, Branch};
-pub use screen::ScreenSource;
+pub use portal::{Cast, Portal};
+pub use screen::{OnEnd, ScreenSource};
 
 /// The clock and base time every pipeline of an engine shares.
 pub type Timing = (gst::Clock, gst::ClockTime);

@@ -3,15 +3,18 @@
 //! frame whenever a receiver asks) and fed to the peers that send it through
 //! an `appsrc` each, as the camera's is.
 //!
-//! Where the picture comes from is a [`ScreenSource`]. Today that is
-//! `ximagesrc`, the whole X11 screen (a bare X session, Xvfb in tests, and
-//! Wayland sessions' XWayland only partly). The way for Wayland and for a
-//! picked window is the xdg-desktop-portal ScreenCast portal: through the
-//! `ashpd` crate, select sources, start, `open_pipe_wire_remote`, and give
-//! its PipeWire fd and node id to `pipewiresrc fd=… path=…` (keeping the fd
-//! and the portal session alive for the share's life, and its restore token
-//! so the picker is not asked every time). That would be a second variant
-//! here, whose `describe` is the `pipewiresrc` and whose `whole` is false.
+//! Where the picture comes from is a [`ScreenSource`]:
+//! - `PipeWire`: the monitor or window the person picked in the system's
+//!   xdg-desktop-portal ScreenCast picker (Wayland desktops, X11 desktops
+//!   with a portal backend), read by `pipewiresrc` from the fd and node id
+//!   the portal gave (`portal`, which also keeps the portal session alive
+//!   for the share's life and hands back the restore token that lets the
+//!   next share skip the picker). When that stream ends (the person
+//!   stopped it from the system's own control) the share ends: the caller
+//!   is told through `on_end`.
+//! - `X11`: where no ScreenCast portal answers on the session bus (a bare
+//!   X11 session, Xvfb in tests), the whole X11 screen by `ximagesrc`; the
+//!   page then says the whole screen is shared.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,16 +31,15 @@ use crate::media::error::{Error, Result};
 pub enum ScreenSource {
     /// The whole X11 screen of `display` (None: `$DISPLAY`), by `ximagesrc`.
     X11 { display: Option<String> },
+    /// The PipeWire stream `node` of the remote open on `fd`, as the
+    /// ScreenCast portal gave them (`portal::Cast`, which owns the fd and
+    /// must outlive the share).
+    PipeWire { fd: i32, node: u32 },
 }
 
 impl ScreenSource {
-    /// The source this session offers. No portal is asked yet (see the
-    /// module's comment), so the whole X11 screen.
-    pub fn detect() -> ScreenSource {
-        ScreenSource::X11 { display: None }
-    }
-
-    /// The person shares everything on their screen, not a window they picked.
+    /// The person shares everything on their screen, not a window or a
+    /// monitor they picked.
     pub fn whole(&self) -> bool {
         matches!(self, ScreenSource::X11 { .. })
     }
@@ -54,9 +56,33 @@ impl ScreenSource {
                 // a screen that scrolls), the pointer in it.
                 Ok(format!("ximagesrc use-damage=false show-pointer=true{display}"))
             }
+            // Stamped on arrival with our clock's running time (the
+            // pipeline runs on the engine's clock, not PipeWire's).
+            // Compositors send a frame only when the picture changes (and
+            // at a variable rate, framerate 0/1), so the last frame is sent
+            // again every half second and videorate makes a steady rate of
+            // it: a receiver that asks for a key frame on a still screen
+            // gets one.
+            ScreenSource::PipeWire { fd, node } if *fd >= 0 => Ok(format!(
+                "pipewiresrc name=pipewire fd={fd} path={node} do-timestamp=true keepalive-time={KEEPALIVE_MS} ! videorate"
+            )),
+            ScreenSource::PipeWire { fd, .. } => Err(Error::Device(format!("screen: not a PipeWire fd: {fd}"))),
         }
     }
 }
+
+/// How often `pipewiresrc` sends its last frame again while the stream is
+/// still (a compositor sends frames only on change).
+const KEEPALIVE_MS: u64 = 500;
+/// No frame at all from `pipewiresrc` for this long, though it sends one
+/// every [`KEEPALIVE_MS`] while its stream streams: the stream is gone.
+/// `pipewiresrc` (PipeWire 0.3.65) says nothing on its bus when the node
+/// it reads is removed; its loop just stops (measured: 2 frames a second
+/// on a still screen, none after the portal backend closed the session).
+const SILENT_MS: u64 = 3000;
+
+/// Told once, with why, when a shared screen's stream ends by itself.
+pub type OnEnd = Box<dyn FnOnce(String) + Send + 'static>;
 
 /// Frames a second of a shared screen: text changes seldom, and 15 keeps
 /// a 1080p encode within one core.
@@ -65,9 +91,66 @@ pub const SCREEN_FPS: u32 = 15;
 /// frame is through (a still screen costs far less).
 pub const SCREEN_KBPS: u32 = 2500;
 
+/// The end of a PipeWire stream: `pipewiresrc` posting an error or end of
+/// stream, or going silent for [`SILENT_MS`] after its first frame (the
+/// portal or the compositor removed the stream). Told once, and only while
+/// the share is live (our own stop clears `live` first).
+fn watch_stream_end(pipeline: &gst::Pipeline, live: Arc<AtomicBool>, on_end: OnEnd) {
+    let on_end = Arc::new(Mutex::new(Some(on_end)));
+    let tell = {
+        let (live, on_end) = (live.clone(), on_end.clone());
+        move |why: String| {
+            if live.load(Ordering::SeqCst) {
+                if let Some(tell) = lock(&on_end).take() {
+                    tracing::info!(%why, "screen: the shared stream ended by itself");
+                    tell(why);
+                }
+            }
+        }
+    };
+    // Milliseconds since `started` of the last frame; 0 before the first
+    // (a compositor may send none until the picture changes).
+    let started = std::time::Instant::now();
+    let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    if let Some(pad) = pipeline.by_name("pipewire").and_then(|e| e.static_pad("src")) {
+        let seen = last.clone();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            seen.store(started.elapsed().as_millis().max(1) as u64, Ordering::Relaxed);
+            gst::PadProbeReturn::Ok
+        });
+        let tell = tell.clone();
+        let live = live.clone();
+        std::thread::spawn(move || {
+            while live.load(Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(KEEPALIVE_MS));
+                let at = last.load(Ordering::Relaxed);
+                let now = started.elapsed().as_millis() as u64;
+                if at > 0 && now.saturating_sub(at) > SILENT_MS {
+                    tell(format!("no frame from the PipeWire stream for {} ms", now - at));
+                    return;
+                }
+            }
+        });
+    }
+    let Some(bus) = pipeline.bus() else { return };
+    bus.set_sync_handler(move |_, msg| {
+        let why = match msg.view() {
+            gst::MessageView::Error(e) => Some(format!("{}", e.error())),
+            gst::MessageView::Eos(_) => Some("the stream ended".to_owned()),
+            _ => None,
+        };
+        if let Some(why) = why {
+            tell(why);
+        }
+        gst::BusSyncReply::Drop
+    });
+}
+
 impl Capture {
     /// Start capturing the screen (a no-op while it is already shared).
-    pub fn start_screen(&self, source: &ScreenSource) -> Result<()> {
+    /// `on_end` hears when a PipeWire stream ends or fails by itself (the
+    /// portal or the compositor stopped it), not when [`Capture::stop_screen`] stops it.
+    pub fn start_screen(&self, source: &ScreenSource, on_end: Option<OnEnd>) -> Result<()> {
         if lock(&self.screen).is_some() {
             return Ok(());
         }
@@ -93,8 +176,12 @@ impl Capture {
                 tracing::info!(peers = lock(&outputs.screen).len(), "screen: first frame encoded");
             }
         });
-        super::watch_bus(&pipeline, "screen", self.events.clone());
+        match (source, on_end) {
+            (ScreenSource::PipeWire { .. }, Some(on_end)) => watch_stream_end(&pipeline, live.clone(), on_end),
+            _ => super::watch_bus(&pipeline, "screen", self.events.clone()),
+        }
         if let Err(e) = pipeline.set_state(gst::State::Playing) {
+            live.store(false, Ordering::SeqCst);
             let _ = pipeline.set_state(gst::State::Null);
             return Err(Error::Device(format!("screen: {e}")));
         }
