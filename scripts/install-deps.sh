@@ -17,6 +17,11 @@ APT_PACKAGES=(
   xdotool
   # xsetroot paints the Xvfb screen the app shares (tests/e2e/app-screen.test.js).
   x11-xserver-utils
+  # The tray test's own session bus and panel (tests/e2e/app-tray.test.js):
+  # dbus-daemon, gdbus to read and click the icon's menu, and Debian's
+  # python3 with dbus and GLib for the StatusNotifierWatcher it serves;
+  # xclip reads the clipboard the tray's Copy fills.
+  dbus-daemon libglib2.0-bin python3-dbus python3-gi xclip
   fonts-wqy-microhei
   # Colour emoji for the reactions (ui/js/reactions.js): what the app's .deb
   # recommends, so a screenshot here shows what a person sees.
