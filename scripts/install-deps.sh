@@ -24,6 +24,11 @@ APT_PACKAGES=(
   # The app itself only needs the portal of the person's own desktop.
   dbus-daemon dbus-bin sway swaybg pipewire wireplumber
   xdg-desktop-portal xdg-desktop-portal-wlr
+  # The tray test's own session bus and panel (tests/e2e/app-tray.test.js):
+  # dbus-daemon (above), gdbus to read and click the icon's menu, and
+  # Debian's python3 with dbus and GLib for the StatusNotifierWatcher it
+  # serves; xclip reads the clipboard the tray's Copy fills.
+  libglib2.0-bin python3-dbus python3-gi xclip
   fonts-wqy-microhei
   # Colour emoji for the reactions (ui/js/reactions.js): what the app's .deb
   # recommends, so a screenshot here shows what a person sees.

@@ -4,8 +4,10 @@
 // this window can't exchange video. main.js wires the call itself; this
 // module calls back into it for joining and leaving.
 import { Hosting } from './hosting.js';
+import { HostTray } from './tray.js';
 import { autojoinLink, inviteLink } from './invite.js';
 import { BrowserNotice, HostPanel, LobbyBar, WaitingRoomSwitch } from './view/app.js';
+import { CloseDialog } from './view/close-dialog.js';
 import { DiscoveredHosts } from './view/discovered.js';
 import { byId } from './view/dom.js';
 import { toast } from './view/banner.js';
@@ -57,6 +59,8 @@ export class Desktop {
     this.shell = shell;
     this.hosting = new Hosting(app);
     this.hosting.on('change', () => shell.render());
+    this.tray = new HostTray({ app, i18n, hosting: this.hosting });
+    this.closeDialog = new CloseDialog(i18n);
     this.panel = new HostPanel({
       i18n,
       qr: (text) => app.inviteQr(text),
@@ -329,5 +333,17 @@ export class Desktop {
     if (action === 'copy-invite') this.copyInvite();
     else if (action === 'leave' && this.call.phase !== 'idle') this.call.leave();
     else if (action === 'open-in-browser') this.openInBrowser();
+    else if (action === 'stop-hosting') this.stopHosting();
+    else if (action === 'close-requested') this.#askClose();
+  }
+
+  /** The window was closed while hosting, with a tray icon up: keep hosting there, or quit. */
+  async #askClose() {
+    const choice = await this.closeDialog.ask(this.hosting.room);
+    if (choice === 'quit') {
+      await this.app.quit();
+    } else if (choice === 'keep' && !(await this.app.keepHostingInTray())) {
+      toast(this.i18n.t('toast.noTray'), 6000);
+    }
   }
 }

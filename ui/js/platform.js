@@ -214,6 +214,26 @@ export class AppBridge {
     await this.#call('set_window_title', { title });
   }
 
+  /** Show the tray icon while hosting with these words, or change them; false where there is no tray. @param {{ status: string, show: string, copy: string, stop: string }} text */
+  async traySet(text) {
+    return (await this.#call('tray_set', { text })).ok;
+  }
+
+  /** Take the tray icon down. */
+  async trayClear() {
+    await this.#call('tray_clear');
+  }
+
+  /** Hide the window, the tray icon to bring it back; false if there is none. */
+  async keepHostingInTray() {
+    return (await this.#call('keep_hosting_in_tray')).ok;
+  }
+
+  /** Quit the app (hosting stops, guests are told). */
+  async quit() {
+    await this.#call('quit');
+  }
+
   /**
    * Open `url` in the system browser.
    * @param {string} url
@@ -224,7 +244,9 @@ export class AppBridge {
 
   /**
    * Call `handler` with each menu action the app sends ('copy-invite',
-   * 'leave', 'open-in-browser'). Uses the event plugin as @tauri-apps/api's
+   * 'leave', 'open-in-browser'; from the tray 'copy-invite' and
+   * 'stop-hosting'; 'close-requested' when the window is closed while
+   * hosting with a tray icon up). Uses the event plugin as @tauri-apps/api's
    * `listen` does, without the npm package.
    * @param {(action: string) => void} handler
    */

@@ -10,6 +10,7 @@ use super::error::{Error, Result};
 use super::launch::Launch;
 use super::settings::Settings;
 use super::host::Status;
+use super::tray::{self, Tray, TrayText};
 use super::Hosting;
 use crate::signal::lan;
 
@@ -140,6 +141,38 @@ pub fn invite_qr(text: String) -> Result<String> {
 pub fn set_window_title<R: Runtime>(window: WebviewWindow<R>, title: String) -> Result<()> {
     let title: String = title.chars().filter(|c| !c.is_control()).take(MAX_TITLE_CHARS).collect();
     window.set_title(&title).map_err(|e| Error::Window(e.to_string()))
+}
+
+/// Show the tray icon while hosting, with the page's words (or change them).
+/// A desktop with no tray is an error the page shows no one: closing the
+/// window then quits, as before.
+#[tauri::command]
+pub fn tray_set<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray<R>>, text: TrayText) -> Result<()> {
+    tray.set(&app, text).map_err(|e| Error::Tray(e.to_string()))
+}
+
+/// Take the tray icon down (hosting stopped).
+#[tauri::command]
+pub fn tray_clear<R: Runtime>(app: AppHandle<R>, tray: State<'_, Tray<R>>) {
+    tray.clear(&app);
+}
+
+/// The person closed the window while hosting and chose to keep hosting:
+/// the window hides, the tray icon brings it back. Refused with no icon up,
+/// which would leave no way back to the window.
+#[tauri::command]
+pub fn keep_hosting_in_tray<R: Runtime>(window: WebviewWindow<R>, tray: State<'_, Tray<R>>) -> Result<()> {
+    if !tray.is_up() {
+        return Err(Error::Tray("no tray icon to come back from".into()));
+    }
+    window.hide().map_err(|e| Error::Window(e.to_string()))
+}
+
+/// Quit, through the app's exit (which stops hosting and tells the guests).
+#[tauri::command]
+pub fn quit<R: Runtime>(app: AppHandle<R>) {
+    tray::show_window(&app);
+    app.exit(0);
 }
 
 pub fn qr_svg(text: &str) -> Result<String> {

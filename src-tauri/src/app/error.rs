@@ -20,6 +20,8 @@ pub enum Error {
     Window(String),
     #[error("cannot look for hosts on the network: {0}")]
     Discovery(String),
+    #[error("no tray icon on this desktop: {0}")]
+    Tray(String),
     #[error("a background task failed: {0}")]
     Task(String),
 }

@@ -5,7 +5,8 @@
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder, SubmenuBuilder};
 use tauri::{AppHandle, Emitter, Runtime};
 
-/// The event the client listens to; its payload is one of [`CLIENT_ACTIONS`].
+/// The event the client listens to; its payload is one of [`CLIENT_ACTIONS`],
+/// or the tray's "stop-hosting" or the window's "close-requested" (tray.rs).
 pub const EVENT: &str = "menu";
 /// Menu ids handed to the client as they are.
 pub const CLIENT_ACTIONS: [&str; 3] = ["copy-invite", "leave", "open-in-browser"];

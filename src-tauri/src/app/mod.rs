@@ -14,6 +14,7 @@ mod native;
 pub mod permissions;
 pub mod settings;
 mod test_hooks;
+mod tray;
 
 use std::process::ExitCode;
 
@@ -79,6 +80,7 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
         .manage(launch)
         .manage(nearby::Nearby::default())
         .manage(native::NativeEngine::default())
+        .manage(tray::Tray::<tauri::Wry>::default())
         .invoke_handler(native::handler(tauri::generate_handler![
             commands::launch,
             commands::host_start,
@@ -89,12 +91,33 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
             commands::invite_qr,
             commands::room_name,
             commands::set_window_title,
+            commands::tray_set,
+            commands::tray_clear,
+            commands::keep_hosting_in_tray,
+            commands::quit,
             nearby::discovery_start,
             nearby::discovery_stop,
         ]))
         .on_permission_request(permissions::on_request(own_origins))
         .menu(menu::build)
-        .on_menu_event(menu::on_event);
+        .on_menu_event(menu::on_event)
+        .on_window_event(|window, event| {
+            use tauri::Manager;
+            // Closing the window while hosting with a tray icon up: the page
+            // asks whether to keep hosting in the tray (or quit, or stay).
+            // With no icon, the close quits as before.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                if app.state::<Hosting>().status().is_some() && app.state::<tray::Tray<tauri::Wry>>().is_up() {
+                    api.prevent_close();
+                    use tauri::Emitter;
+                    if let Err(e) = app.emit(menu::EVENT, "close-requested") {
+                        tracing::warn!(cause = %e, "cannot ask the window about closing; quitting");
+                        app.exit(0);
+                    }
+                }
+            }
+        });
     let started = std::time::Instant::now();
     #[cfg(feature = "test-hooks")]
     let probes = test_hooks::media_probe() || test_hooks::state_probe();

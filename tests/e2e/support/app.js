@@ -63,11 +63,12 @@ async function assertTestHooks(bin) {
  * state probe reported so far.
  * @param {string[]} args
  * @param {string} display
- * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown> }} [options]
+ * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown>, env?: Record<string, string> }} [options]
  *   another build (the benchmark's); probe: false leaves the state probe
- *   off; settings: what the app finds saved from an earlier run
+ *   off; settings: what the app finds saved from an earlier run; env: more
+ *   of the app's environment (a session bus of the test's own)
  */
-export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings } = {}) {
+export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings, env = {} } = {}) {
   if (probe) await assertTestHooks(bin);
   const config = await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
   if (settings) {
@@ -91,6 +92,7 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true,
       // Software rendering: Xvfb has no GPU.
       WEBKIT_DISABLE_COMPOSITING_MODE: '1',
       LIBGL_ALWAYS_SOFTWARE: '1',
+      ...env,
     },
   });
   let stdout = '';
