@@ -85,7 +85,7 @@ const SILENT_MS: u64 = 3000;
 pub type OnEnd = Box<dyn FnOnce(String) + Send + 'static>;
 
 /// Frames a second of a shared screen: text changes seldom, and 15 keeps
-/// a 1080p encode within one core.
+/// a 1080p encode to about a quarter of one core.
 pub const SCREEN_FPS: u32 = 15;
 /// The screen's target: enough for sharp text at 1080p once the first key
 /// frame is through (a still screen costs far less).
@@ -154,12 +154,28 @@ impl Capture {
         if lock(&self.screen).is_some() {
             return Ok(());
         }
+        // Measured with gst-launch-1.0 encoding the same 225 recorded
+        // frames of a 1080p Xvfb of scrolling text (10 s moving, 5 s
+        // still), in CPU time (docs/performance.md, "Screen sharing"):
+        // - threads=1: libvpx's two threads took 115 ms of CPU a frame
+        //   (they wait on each other when both cores are busy), one takes
+        //   16-17; live, that was 3-8 fps against 15.
+        // - CBR with WebRTC's screen-share buffers (1 s, 0.5 s to start,
+        //   0.6 s optimal) and quantizers 2-56 instead of VBR 2-40: the key
+        //   frame 202 KB instead of 614, the largest frame 189 KB instead
+        //   of 379, 6.3 Mbit/s instead of 8.4 (still over the target: that
+        //   much text moving needs it), a still screen back to SSIM 0.978
+        //   (0.987 before); moving text blurrier (0.91 against 0.98).
+        // - cpu-used=16, the fastest realtime speed: the same SSIM as 8.
+        // - The queue holds one frame: a newer screen replaces one not yet
+        //   encoded rather than waiting behind it.
         let desc = format!(
             "{src} ! video/x-raw,framerate={fps}/1 ! videoconvert ! video/x-raw,format=I420 ! \
-             queue max-size-buffers=2 leaky=downstream ! \
-             vp8enc deadline=1 cpu-used=8 end-usage=vbr target-bitrate={bps} undershoot=25 \
-             min-quantizer=2 max-quantizer=40 static-threshold=100 resize-allowed=false \
-             keyframe-max-dist={kf} lag-in-frames=0 threads=2 ! \
+             queue max-size-buffers=1 max-size-bytes=0 max-size-time=0 leaky=downstream ! \
+             vp8enc deadline=1 cpu-used=16 threads=1 end-usage=cbr target-bitrate={bps} \
+             buffer-size=1000 buffer-initial-size=500 buffer-optimal-size=600 undershoot=100 overshoot=15 \
+             min-quantizer=2 max-quantizer=56 static-threshold=100 resize-allowed=false \
+             keyframe-max-dist={kf} lag-in-frames=0 ! \
              appsink name=sink sync=false max-buffers=8 drop=true",
             src = source.describe()?,
             fps = SCREEN_FPS,
