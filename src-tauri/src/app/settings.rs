@@ -33,6 +33,9 @@ pub struct Settings {
     pub camera: Option<String>,
     pub microphone: Option<String>,
     pub speaker: Option<String>,
+    /// In calls of four or more, whoever speaks takes the large spot
+    /// (`ui/js/view/grid.js`); off unless the person turns it on.
+    pub follow_speaker: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +131,7 @@ mod tests {
             camera: Some("cam-1".into()),
             microphone: None,
             speaker: Some("default".into()),
+            follow_speaker: true,
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path), s);
