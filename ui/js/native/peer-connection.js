@@ -313,7 +313,12 @@ export class NativePeerConnection extends EventTarget {
     });
   }
 
-  /** An RTCStatsReport-like map: what the page decoded and what the engine counted. */
+  /**
+   * An RTCStatsReport-like map: what the page decoded and what the engine
+   * counted, and how loud the peer's audio and our microphone were (the
+   * engine's `level` elements, media::meter) in a browser's fields, so
+   * call/speaker.js reads both engines alike.
+   */
   async getStats() {
     /** @type {Map<string, any>} */
     const report = new Map();
@@ -331,9 +336,15 @@ export class NativePeerConnection extends EventTarget {
       framesDropped: native?.video_frames_dropped ?? 0, // by the engine's queue, the page behind
       frameWidth: v?.width || undefined, frameHeight: v?.height || undefined,
     });
+    /** @param {import('../types/native').AudioLevel | undefined} l */
+    const loudness = (l) => (l ? { audioLevel: l.level, totalAudioEnergy: l.energy, totalSamplesDuration: l.duration } : {});
     report.set('native-inbound-audio', {
       id: 'native-inbound-audio', type: 'inbound-rtp', kind: 'audio', packetsReceived: counters.audio_frames_decoded ?? 0,
+      ...loudness(native?.audio_in),
     });
+    if (native?.audio_out) {
+      report.set('native-source-audio', { id: 'native-source-audio', type: 'media-source', kind: 'audio', ...loudness(native.audio_out) });
+    }
     return report;
   }
 

@@ -164,7 +164,15 @@ pub async fn native_stats(state: State<'_, NativeEngine>, id: String) -> Result<
     let peer = state.peer(&id)?;
     let report = peer.stats().await?;
     let dropped = state.current().and_then(|r| lock(&r.peers).get(&id).map(|s| s.video.dropped())).unwrap_or(0);
-    Ok(PeerStats { counters: peer.counters(), report, connection: peer.connection_state(), video_frames_dropped: dropped })
+    let (audio_in, audio_out) = peer.audio_levels();
+    Ok(PeerStats {
+        counters: peer.counters(),
+        report,
+        connection: peer.connection_state(),
+        video_frames_dropped: dropped,
+        audio_in,
+        audio_out,
+    })
 }
 
 /// Microphone and camera on or off, for every peer.
