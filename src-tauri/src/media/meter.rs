@@ -71,14 +71,18 @@ impl Meter {
 }
 
 /// A `level` report as linear RMS and peak (the loudest channel's) and the
-/// interval's length in seconds; None if it is not shaped as one.
+/// interval's length in seconds; None if it is not shaped as one or is empty.
 fn reading(s: &gst::StructureRef) -> Option<(f64, f64, f64)> {
     let loudest = |field: &str| -> Option<f64> {
         let values = s.get::<gstreamer::glib::ValueArray>(field).ok()?;
         let db = values.iter().filter_map(|v| v.get::<f64>().ok()).fold(f64::NEG_INFINITY, f64::max);
         Some(linear(db))
     };
-    let ns = s.get::<u64>("duration").ok().filter(|&d| d > 0).unwrap_or(INTERVAL_NS);
+    // The report level posts at the end of a stream covers no samples: nothing to add.
+    let ns = s.get::<u64>("duration").unwrap_or(INTERVAL_NS);
+    if ns == 0 {
+        return None;
+    }
     Some((loudest("rms")?, loudest("peak")?, ns as f64 / 1e9))
 }
 
