@@ -110,7 +110,7 @@ const ringing = (/** @type {Page} */ page) => page.evaluate(() => [...document.q
  * its own tile) in turn; fails at once if a name of `never` rings.
  * @param {Page} page @param {string[]} order @param {{ never?: string[], timeout?: number, what: string }} o
  */
-async function ringFollows(page, order, { never = [], timeout = 60_000, what }) {
+async function ringFollows(page, order, { never = [], timeout = 90_000, what }) {
   const seen = [];
   const deadline = Date.now() + timeout;
   let next = 0;
