@@ -325,7 +325,9 @@ export class NativePeerConnection extends EventTarget {
     const v = this.#video;
     /** @type {import('../types/native').PeerStats | null} */
     let native = null;
-    try { native = await this.#call('native_stats'); } catch { /* closed */ }
+    // Without webrtcbin's own report (nothing here reads it): this runs a
+    // few times a second for the speaker's ring (call/speaker.js).
+    try { native = await this.#call('native_stats', { report: false }); } catch { /* closed */ }
     /** @type {Partial<import('../types/native').Counters>} */
     const counters = native?.counters ?? {};
     report.set('native-codec-vp8', { id: 'native-codec-vp8', type: 'codec', mimeType: 'video/VP8' });

@@ -106,9 +106,9 @@ preview: boolean, };
  */
 export type PeerStats = { counters: Counters, 
 /**
- * webrtcbin's `get-stats` structure, as JSON.
+ * webrtcbin's `get-stats` structure, as JSON (null when not asked for).
  */
-report: Record<string, unknown>, connection: RTCPeerConnectionState, 
+report: Record<string, unknown> | null, connection: RTCPeerConnectionState, 
 /**
  * Remote video frames dropped on their way to the page because it fell
  * behind (`native::frames`).

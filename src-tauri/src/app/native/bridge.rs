@@ -76,8 +76,8 @@ pub struct EngineCheck {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct PeerStats {
     pub counters: Counters,
-    /// webrtcbin's `get-stats` structure, as JSON.
-    #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
+    /// webrtcbin's `get-stats` structure, as JSON (null when not asked for).
+    #[cfg_attr(test, ts(type = "Record<string, unknown> | null"))]
     pub report: Value,
     #[cfg_attr(test, ts(type = "RTCPeerConnectionState"))]
     pub connection: String,
