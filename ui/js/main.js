@@ -107,7 +107,9 @@ async function main() {
   const controls = new Controls({ i18n, onAction: (a) => act(a), active: () => phase.phase === 'in-call' });
   // Who speaks, from the connections' own audio levels: a ring on their
   // tile and, if the person follows the speaker, the stage.
-  const speaker = new SpeakerWatch({ call });
+  // The native engine answers getStats over IPC, from a webview that also
+  // decodes the video: half the rate there.
+  const speaker = new SpeakerWatch({ call, every: native ? 500 : undefined });
   speaker.on('speaker', (id) => grid.setSpeaker(id));
   grid.setFollow(settings.value.followSpeaker);
   const chat = new ChatView({ i18n, onSend: (text) => call.sendChat(text), onChange: (n, open) => controls.setChat(n, open) });
