@@ -4,6 +4,7 @@
 // Size: past 450 lines, as the one place where every view meets the call;
 // views that can follow the call on their own (hands, reactions) do.
 import { Call } from './call.js';
+import { SpeakerWatch } from './call/speaker.js';
 import { LocalMedia } from './media.js';
 import { Signaling } from './signaling.js';
 import { parseIceServers, pickEngine, webviewEngine } from './engine.js';
@@ -104,6 +105,13 @@ async function main() {
     ]),
   });
   const controls = new Controls({ i18n, onAction: (a) => act(a), active: () => phase.phase === 'in-call' });
+  // Who speaks, from the connections' own audio levels: a ring on their
+  // tile and, if the person follows the speaker, the stage.
+  // The native engine answers getStats over IPC, from a webview that also
+  // decodes the video: half the rate there.
+  const speaker = new SpeakerWatch({ call, every: native ? 500 : undefined });
+  speaker.on('speaker', (id) => grid.setSpeaker(id));
+  grid.setFollow(settings.value.followSpeaker);
   const chat = new ChatView({ i18n, onSend: (text) => call.sendChat(text), onChange: (n, open) => controls.setChat(n, open) });
   const devices = new DevicesDialog({
     i18n, media,
@@ -295,6 +303,11 @@ async function main() {
       case 'leave': call.leave(); break;
       case 'lock': moderation.toggleLock(); break;
       case 'fullscreen': grid.fullscreenFocused(); break;
+      case 'follow':
+        settings.update({ followSpeaker: !settings.value.followSpeaker });
+        grid.setFollow(settings.value.followSpeaker);
+        renderChip();
+        break;
     }
   }
 
@@ -302,6 +315,7 @@ async function main() {
   function renderChip() {
     const inCall = phase.phase === 'in-call';
     byId('room-chip').hidden = !inCall;
+    controls.setFollow({ canFollow: inCall && grid.canFollow, follow: settings.value.followSpeaker });
     if (!inCall) return;
     byId('room-chip-name').textContent = joined.room;
     // Without an engine there are no tiles; the host's member list counts.
@@ -418,6 +432,8 @@ async function main() {
       peers: () => call.peers.map((p) => ({ id: p.id, name: p.name, state: p.state, mic: p.mic, cam: p.cam, chat: p.chat, sas: p.sas, sasState: p.sasState, screen: Boolean(p.screen) })),
       /** Everyone else in the room, as the host lists them (with or without a connection). */
       roster: () => call.roster,
+      /** Who holds the speaker's ring: a peer's id, 'local', or null. */
+      speaker: () => speaker.speaker,
       /** Raised hands in order (ours with me: true), and the chimes a host heard. */
       hands: () => ({ list: call.hands.map((x) => ({ id: x.id, me: x.me, name: x.name })), chimes: hands.chimes }),
       hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),

@@ -36,6 +36,7 @@ import { createNativeEngine } from './native/engine.js';
  * @property {string | null} camera      device ids as the webview reports them
  * @property {string | null} microphone
  * @property {string | null} speaker
+ * @property {boolean} followSpeaker  in calls of four or more, the speaker takes the large spot (view/grid.js)
  *
  * @typedef {(cmd: string, args?: Record<string, unknown>) => Promise<any>} Invoke
  */
@@ -77,7 +78,7 @@ function serverInfoOf(raw) {
 
 /** @type {Settings} */
 const DEFAULT_SETTINGS = Object.freeze({
-  name: '', language: null, lastHost: null, recentHosts: [], camera: null, microphone: null, speaker: null,
+  name: '', language: null, lastHost: null, recentHosts: [], camera: null, microphone: null, speaker: null, followSpeaker: false,
 });
 
 /**
@@ -96,6 +97,7 @@ function settingsOf(raw) {
     camera: str(raw.camera),
     microphone: str(raw.microphone),
     speaker: str(raw.speaker),
+    followSpeaker: raw.follow_speaker === true,
   };
 }
 
@@ -103,7 +105,7 @@ function settingsOf(raw) {
 function settingsJson(s) {
   return {
     name: s.name, language: s.language, last_host: s.lastHost, recent_hosts: s.recentHosts,
-    camera: s.camera, microphone: s.microphone, speaker: s.speaker,
+    camera: s.camera, microphone: s.microphone, speaker: s.speaker, follow_speaker: s.followSpeaker,
   };
 }
 
@@ -414,6 +416,8 @@ export const prefs = {
 
 /** localStorage keys of each setting, as the browser client always used them. */
 const PREF_KEYS = /** @type {const} */ ({ name: 'name', language: 'lang', camera: 'camera', microphone: 'microphone', speaker: 'speaker' });
+/** The localStorage key of the follow-the-speaker switch ('1' or '0'). */
+const FOLLOW_KEY = 'followSpeaker';
 
 /**
  * The person's settings: the app's file in the app (localStorage if the app
@@ -432,6 +436,7 @@ export async function loadSettings(app) {
     camera: str(prefs.get(PREF_KEYS.camera)),
     microphone: str(prefs.get(PREF_KEYS.microphone)),
     speaker: str(prefs.get(PREF_KEYS.speaker)),
+    followSpeaker: prefs.get(FOLLOW_KEY) === '1',
   };
 }
 
@@ -446,4 +451,5 @@ export async function saveSettings(app, s) {
     const v = s[/** @type {keyof typeof PREF_KEYS} */ (field)];
     if (v != null) prefs.set(key, v);
   }
+  prefs.set(FOLLOW_KEY, s.followSpeaker ? '1' : '0');
 }

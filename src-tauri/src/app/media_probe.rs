@@ -50,7 +50,7 @@ return JSON.stringify(out);
 /// order of `ids`), the people count on screen, and each waiting-room
 /// notice a host sees with where its Admit button is in the page (with the
 /// page's size, so a test can click it on the screen), and on the lobby
-/// the raised hands in order (with a host's chime count), the reactions floating over tiles, the Waiting room switch (its state and place) and the places of the
+/// who holds the speaker's ring, the raised hands in order (with a host's chime count), the reactions floating over tiles, the Waiting room switch (its state and place) and the places of the
 /// Host button and of the hosting bar's Rejoin, whether the call shows
 /// itself locked, the title of a screen that keeps the person out of a call
 /// (waiting, refused, removed), the Share screen button
@@ -97,6 +97,8 @@ return JSON.stringify({
   }),
   names: typeof diag?.peers === 'function' ? diag.peers().map((p) => p.name) : null,
   hands: typeof diag?.hands === 'function' ? diag.hands() : null,
+  // Who holds the speaker's ring ('local': our own tile), and the tile on the stage.
+  speaking: [...document.querySelectorAll('figure.tile[data-speaking="true"]')].map((t) => (t.classList.contains('local') ? 'local' : t.dataset.peer ?? null)),
   reactions: [...document.querySelectorAll('.tile > .reaction')].map((r) => ({ peer: r.parentElement?.dataset.peer ?? null, emoji: r.textContent })),
   // Whether markup a hostile peer sent in chat became elements or ran.
   injected: { ran: window.__pwned ?? null, elements: document.querySelectorAll('#chat-log img, #chat-log script, #chat-log iframe').length },

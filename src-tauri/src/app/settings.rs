@@ -38,6 +38,9 @@ pub struct Settings {
     /// without the picker. The app's own: the page's saves keep it
     /// ([`Settings::update`]).
     pub screen_restore_token: Option<String>,
+    /// In calls of four or more, whoever speaks takes the large spot
+    /// (`ui/js/view/grid.js`); off unless the person turns it on.
+    pub follow_speaker: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +155,7 @@ mod tests {
             microphone: None,
             speaker: Some("default".into()),
             screen_restore_token: Some("d1f3c0de-token".into()),
+            follow_speaker: true,
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path), s);

@@ -7,7 +7,9 @@
 //! - test sources, for tests and machines without devices: `test:<pattern>`
 //!   (videotestsrc: `test:ball`, `test:smpte`, …) and `test:<wave>`
 //!   (audiotestsrc: `test:sine`, `test:ticks`, …); `test:clock`, the ball
-//!   stamped with its capture time (`stamp`), for benchmarks, is not listed
+//!   stamped with its capture time (`stamp`), for benchmarks, and
+//!   `test:turns`, a tone that speaks in turns ([`speak_in_turns`]), for the
+//!   speaker tests, are not listed
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -119,10 +121,34 @@ pub(super) fn describe(kind: Kind, device: &str) -> Result<String> {
         (Kind::Audio, "test") if WAVES.contains(&id) => {
             format!("audiotestsrc name=src is-live=true wave={id} freq=440 volume=0.2")
         }
+        // Silenced between turns by the branch (speak_in_turns).
+        (Kind::Audio, "test") if id == "turns" => "audiotestsrc name=src is-live=true wave=sine freq=300 volume=0.3".to_owned(),
         (Kind::Audio, "auto" | "") => "autoaudiosrc name=src".to_owned(),
         (_, "pipewire") if !id.is_empty() => format!("pipewiresrc name=src target-object=\"{id}\""),
         _ => return Err(unknown()),
     })
+}
+
+/// `test:turns` sounds for this long of every [`TURN_PERIOD_NS`]…
+pub const TURN_ON_NS: u64 = 2_000_000_000;
+/// …from the engine's start (its running time), silent for the rest.
+pub const TURN_PERIOD_NS: u64 = 5_000_000_000;
+
+/// `test:turns`: the buffers through `pad` (raw S16 audio) go silent outside
+/// each turn, so a test sees a speaker start and stop on a schedule of its
+/// own (a test tone, honestly not speech).
+pub(super) fn speak_in_turns(pad: &gst::Pad) {
+    pad.add_probe(gst::PadProbeType::BUFFER, |_, info| {
+        if let Some(gst::PadProbeData::Buffer(buffer)) = &mut info.data {
+            let at = buffer.pts().map(|t| t.nseconds()).unwrap_or(0) % TURN_PERIOD_NS;
+            if at >= TURN_ON_NS {
+                if let Ok(mut map) = buffer.make_mut().map_writable() {
+                    map.as_mut_slice().fill(0);
+                }
+            }
+        }
+        gst::PadProbeReturn::Ok
+    });
 }
 
 /// Device ids go into a pipeline description: no quotes or separators.
@@ -145,6 +171,7 @@ mod tests {
         assert!(describe(Kind::Video, "v4l2:/dev/video2").unwrap().starts_with("v4l2src name=src device=\"/dev/video2\""));
         assert!(describe(Kind::Video, "test:smpte").unwrap().contains("pattern=smpte"));
         assert!(describe(Kind::Audio, "test:ticks").unwrap().contains("wave=ticks"));
+        assert!(describe(Kind::Audio, "test:turns").unwrap().starts_with("audiotestsrc"));
         assert_eq!(describe(Kind::Audio, "auto").unwrap(), "autoaudiosrc name=src");
         for bad in ["test:nope", "pulse:x\" ! filesink location=/tmp/x", "v4l2src:x", "alsa:a!b", "pipewire:"] {
             assert_eq!(describe(Kind::Video, bad).map_err(|e| e.code()).unwrap_err(), "device", "{bad}");

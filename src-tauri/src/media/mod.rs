@@ -19,6 +19,8 @@
 //!                   webrtcbin ─ rtpvp8depay ─ appsink ─▶ PeerEvent::Screen (a later video section)
 //!                   webrtcbin ─ rtpopusdepay ─ opusdec ─ appsink ─▶ playback
 //! playback (one):   appsrc per peer ─ audiomixer ─ webrtcechoprobe ─ speakers
+//! (a `level` element measures each peer's decoded audio and our microphone
+//! for the page's speaker ring: `meter`)
 //!                   (the probe is what webrtcdsp cancels from the microphone)
 //! ```
 //!
@@ -30,6 +32,7 @@ mod devices;
 mod dtls;
 mod error;
 pub mod ice;
+mod meter;
 mod peer;
 mod playback;
 pub mod sdp;
@@ -45,6 +48,7 @@ use tokio::sync::mpsc;
 pub use capture::{Cast, OnEnd, Portal, ScreenSource};
 pub use devices::{Device, Kind};
 pub use error::{Error, Result};
+pub use meter::AudioLevel;
 pub use peer::{Counters, NativePeer};
 pub use playback::PlaybackCounters;
 pub use sdp::{IceCandidate, SdpType, SessionDescription};

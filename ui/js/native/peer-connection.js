@@ -313,14 +313,21 @@ export class NativePeerConnection extends EventTarget {
     });
   }
 
-  /** An RTCStatsReport-like map: what the page decoded and what the engine counted. */
+  /**
+   * An RTCStatsReport-like map: what the page decoded and what the engine
+   * counted, and how loud the peer's audio and our microphone were (the
+   * engine's `level` elements, media::meter) in a browser's fields, so
+   * call/speaker.js reads both engines alike.
+   */
   async getStats() {
     /** @type {Map<string, any>} */
     const report = new Map();
     const v = this.#video;
     /** @type {import('../types/native').PeerStats | null} */
     let native = null;
-    try { native = await this.#call('native_stats'); } catch { /* closed */ }
+    // Without webrtcbin's own report (nothing here reads it): this runs a
+    // few times a second for the speaker's ring (call/speaker.js).
+    try { native = await this.#call('native_stats', { report: false }); } catch { /* closed */ }
     /** @type {Partial<import('../types/native').Counters>} */
     const counters = native?.counters ?? {};
     report.set('native-codec-vp8', { id: 'native-codec-vp8', type: 'codec', mimeType: 'video/VP8' });
@@ -331,9 +338,15 @@ export class NativePeerConnection extends EventTarget {
       framesDropped: native?.video_frames_dropped ?? 0, // by the engine's queue, the page behind
       frameWidth: v?.width || undefined, frameHeight: v?.height || undefined,
     });
+    /** @param {import('../types/native').AudioLevel | undefined} l */
+    const loudness = (l) => (l ? { audioLevel: l.level, totalAudioEnergy: l.energy, totalSamplesDuration: l.duration } : {});
     report.set('native-inbound-audio', {
       id: 'native-inbound-audio', type: 'inbound-rtp', kind: 'audio', packetsReceived: counters.audio_frames_decoded ?? 0,
+      ...loudness(native?.audio_in),
     });
+    if (native?.audio_out) {
+      report.set('native-source-audio', { id: 'native-source-audio', type: 'media-source', kind: 'audio', ...loudness(native.audio_out) });
+    }
     return report;
   }
 

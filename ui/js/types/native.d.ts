@@ -69,6 +69,23 @@ audio_frames_decoded: number,
 audio_frames_played: number, };
 
 /**
+ * One stream's loudness so far, as getStats fields.
+ */
+export type AudioLevel = { 
+/**
+ * The last interval's peak, linear (1 is full scale): `audioLevel`.
+ */
+level: number, 
+/**
+ * Sum of the squared RMS times each interval's length: `totalAudioEnergy`.
+ */
+energy: number, 
+/**
+ * Seconds of audio measured: `totalSamplesDuration`.
+ */
+duration: number, };
+
+/**
  * One event of one peer, named and shaped as RTCPeerConnection's, which
  * `NativePeerConnection` re-dispatches to the client.
  */
@@ -89,14 +106,22 @@ preview: boolean, };
  */
 export type PeerStats = { counters: Counters, 
 /**
- * webrtcbin's `get-stats` structure, as JSON.
+ * webrtcbin's `get-stats` structure, as JSON (null when not asked for).
  */
-report: Record<string, unknown>, connection: RTCPeerConnectionState, 
+report: Record<string, unknown> | null, connection: RTCPeerConnectionState, 
 /**
  * Remote video frames dropped on their way to the page because it fell
  * behind (`native::frames`).
  */
-video_frames_dropped: number, };
+video_frames_dropped: number, 
+/**
+ * How loud the peer's audio has been: getStats' inbound audio fields.
+ */
+audio_in: AudioLevel, 
+/**
+ * How loud our microphone has been (silence while muted): getStats' media-source.
+ */
+audio_out: AudioLevel, };
 
 /**
  * A camera or microphone in the shape of `MediaDeviceInfo`, whose id is

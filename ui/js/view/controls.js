@@ -1,11 +1,11 @@
 // The control bar and the keyboard: M mute, V camera, S share the screen,
 // H raise or lower a hand, C chat, I copy the invite link, L leave, F full
-// screen, ? help.
+// screen, ? help. In calls big enough, a switch to follow the speaker.
 import { byId, setIcon } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
- * @typedef {'mic' | 'cam' | 'screen' | 'hand' | 'react' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock'} Action
+ * @typedef {'mic' | 'cam' | 'screen' | 'hand' | 'react' | 'devices' | 'chat' | 'invite' | 'help' | 'leave' | 'fullscreen' | 'lock' | 'follow'} Action
  */
 
 /** Keys to actions; letters in either case. */
@@ -27,6 +27,9 @@ export class Controls {
   /** We host the call (the Lock button shows), and whether it is locked. */
   host = false;
   locked = false;
+  /** The call is big enough to follow the speaker (else the switch is hidden), and whether we do. */
+  canFollow = false;
+  follow = false;
 
   /**
    * @param {object} o
@@ -65,6 +68,13 @@ export class Controls {
 
   /** @param {{ host: boolean, locked: boolean }} s */
   setLock(s) {
+    Object.assign(this, s);
+    this.render();
+  }
+
+  /** @param {{ canFollow: boolean, follow: boolean }} s */
+  setFollow(s) {
+    if (s.canFollow === this.canFollow && s.follow === this.follow) return;
     Object.assign(this, s);
     this.render();
   }
@@ -122,6 +132,11 @@ export class Controls {
     setIcon(lock.querySelector('svg'), this.locked ? 'lock' : 'unlock');
     /** @type {HTMLElement} */ (lock.querySelector('span')).textContent = this.locked ? t('controls.unlock') : t('controls.lock');
     lock.title = this.locked ? t('controls.unlockTitle') : t('controls.lockTitle');
+    const follow = this.#button('follow');
+    follow.hidden = !this.canFollow;
+    follow.setAttribute('aria-pressed', String(this.follow));
+    follow.dataset.on = String(this.follow);
+    follow.title = t('controls.followTitle');
     this.#button('chat').title = `${t('controls.chat')} (C)`;
     this.#button('leave').title = `${t('controls.leave')} (L)`;
     this.#button('invite').title = `${t('controls.inviteTitle')} (I)`;

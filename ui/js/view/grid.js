@@ -4,6 +4,11 @@
 // tiles (and any other screen) in a strip below; a click on a strip item
 // puts it on the stage instead. Our own screen is never shown to us (it
 // would show itself within itself).
+//
+// Whoever speaks (call/speaker.js) has a ring on their tile. In calls of
+// FOLLOW_MIN or more, the person may have the grid follow the speaker: the
+// last one of the others who spoke takes the stage, the rest the strip. A
+// shared screen keeps the stage before any speaker.
 import { h, icon } from './dom.js';
 import { Tile } from './tile.js';
 import { ScreenTile } from './screen-tile.js';
@@ -14,6 +19,9 @@ import { ScreenTile } from './screen-tile.js';
  * @typedef {import('../call.js').LocalView} LocalView
  * @typedef {import('./tile.js').VideoEngine} VideoEngine
  */
+
+/** People in a call (us included) from which following the speaker is offered: fewer all fit large. */
+export const FOLLOW_MIN = 4;
 
 export class Grid {
   /** @type {Map<string, Tile>} */
@@ -31,6 +39,12 @@ export class Grid {
    * @type {HTMLElement | null}
    */
   #pinned = null;
+  /** Who holds the speaker's ring: a peer's id, 'local', or nobody. @type {string | null} */
+  #speaker = null;
+  /** The last of the others who held it: the stage while following the speaker. @type {string | null} */
+  #spotlight = null;
+  /** The person chose to follow the speaker (in calls of FOLLOW_MIN or more). */
+  #follow = false;
 
   /**
    * @param {HTMLElement} root
@@ -104,7 +118,8 @@ export class Grid {
       this.#local = new Tile({ id: 'local', local: true, i18n: this.i18n, engine: this.engine });
       this.root.prepend(this.#local.el);
     }
-    this.#local.update({ name, state: 'connected', mic: local.mic, cam: local.cam, stream: local.hasVideo ? local.stream : null, hand: local.hand });
+    this.#local.update({ name, state: 'connected', mic: local.mic, cam: local.cam, stream: local.hasVideo ? local.stream : null, hand: local.hand,
+      speaking: this.#speaker === 'local' });
     this.#reflow();
   }
 
@@ -120,10 +135,36 @@ export class Grid {
       if (this.#sinkId) tile.setSink(this.#sinkId);
     }
     tile.update({ name: p.name, state: p.state, mic: p.mic, cam: p.cam, stream: p.stream, sas: p.sas, sasState: p.sasState, removable: this.removal?.can(p.id) ?? false,
-      hand: p.hand });
+      hand: p.hand, speaking: this.#speaker === p.id });
     this.#setScreen(p.id, p.screen, p.name);
     this.#reflow();
   }
+
+  /**
+   * Ring the tile of whoever speaks now (`id`: a peer's, 'local' for ours;
+   * null: nobody). One of the others who speaks becomes the spotlight, and
+   * stays it until someone else speaks.
+   * @param {string | null} id
+   */
+  setSpeaker(id) {
+    if (id === this.#speaker) return;
+    this.#speaker = id;
+    this.#local?.update({ speaking: id === 'local' });
+    for (const [peer, tile] of this.#tiles) tile.update({ speaking: id === peer });
+    if (id && id !== 'local' && this.#tiles.has(id) && id !== this.#spotlight) {
+      this.#spotlight = id;
+      if (this.#follow) this.#reflow();
+    }
+  }
+
+  /** Follow the speaker (or not), in calls of FOLLOW_MIN or more. @param {boolean} on */
+  setFollow(on) {
+    this.#follow = on;
+    this.#reflow();
+  }
+
+  /** Whether the call is big enough to follow the speaker. */
+  get canFollow() { return this.#tiles.size + 1 >= FOLLOW_MIN; }
 
   /**
    * Show `stream` as `id`'s shared screen, or no screen of theirs (null).
@@ -153,6 +194,8 @@ export class Grid {
     if (!tile) return;
     this.#tiles.delete(id);
     tile.remove();
+    if (this.#spotlight === id) this.#spotlight = null;
+    if (this.#speaker === id) this.#speaker = null;
     this.#setScreen(id, null, '');
     this.#reflow();
   }
@@ -165,6 +208,8 @@ export class Grid {
     tile.id = to;
     tile.el.dataset.peer = to;
     this.#tiles.set(to, tile);
+    if (this.#spotlight === from) this.#spotlight = to;
+    if (this.#speaker === from) this.#speaker = to;
     const screen = this.#screens.get(from);
     if (screen) {
       this.#screens.delete(from);
@@ -204,6 +249,8 @@ export class Grid {
     for (const s of this.#screens.values()) s.remove();
     this.#screens.clear();
     this.#pinned = null;
+    this.#speaker = null;
+    this.#spotlight = null;
     this.#local?.remove();
     this.#local = null;
     this.waiting.remove();
@@ -231,12 +278,15 @@ export class Grid {
     }
     const cells = this.root.children.length;
     this.root.dataset.count = String(Math.max(1, Math.min(6, cells)));
-    // The stage: what the person pinned, else the latest screen.
+    // The stage: what the person pinned, else the latest screen; without
+    // a screen, the speaker, if followed.
     const latest = [...this.#screens.values()].at(-1)?.el ?? null;
     const pinned = this.#pinned?.isConnected ? this.#pinned : null;
-    const staged = latest ? (pinned ?? latest) : null;
+    const speaker = this.#follow && this.canFollow && this.#spotlight ? this.#tiles.get(this.#spotlight)?.el ?? null : null;
+    const staged = latest ? (pinned ?? latest) : speaker;
     if (staged) this.root.dataset.layout = 'stage';
     else delete this.root.dataset.layout;
+    this.root.dataset.follow = String(Boolean(speaker) && staged === speaker);
     for (const el of this.root.children) el.classList.toggle('on-stage', el === staged);
     this.#layout();
   }

@@ -1,5 +1,6 @@
 // One person's tile: video (or their initials when the camera is off), name,
-// mute badge, connection state, full screen and a connection-details panel.
+// mute badge, connection state, a ring while they speak (call/speaker.js
+// says who), full screen and a connection-details panel.
 import { h, icon, initials, hueOf } from './dom.js';
 import { StatsSampler } from '../stats.js';
 import { removeButton } from './knocks.js';
@@ -11,8 +12,9 @@ import { removeButton } from './knocks.js';
  * @typedef {import('../call.js').PeerView} PeerView
  * @typedef {import('../stats.js').StatsSummary} StatsSummary
  * @typedef {{ name: string, state: string, mic: boolean, cam: boolean, stream: MediaStream | null, sas?: string,
- *   sasState?: import('../verify.js').SasState, removable?: boolean, hand?: number }} TileState
- *   removable: we host the call and may remove this person; hand: since when their hand is up (0: down)
+ *   sasState?: import('../verify.js').SasState, removable?: boolean, hand?: number, speaking?: boolean }} TileState
+ *   removable: we host the call and may remove this person; hand: since when their hand is up (0: down);
+ *   speaking: they hold the speaker's ring
  */
 
 export class Tile {
@@ -91,7 +93,11 @@ export class Tile {
     this.el.dataset.hand = String(hand);
     this.handBadge.hidden = !hand;
     this.handBadge.title = t('tile.hand');
-    this.el.setAttribute('aria-label', [shown, mic ? '' : t('tile.muted'), cam ? '' : t('tile.camOff'), hand ? t('tile.hand') : '',
+    // A muted person never rings, whatever a late poll said.
+    const speaking = Boolean(this.state.speaking) && mic;
+    this.el.dataset.speaking = String(speaking);
+    this.el.setAttribute('aria-label', [shown, speaking ? t('tile.speaking') : '', mic ? '' : t('tile.muted'), cam ? '' : t('tile.camOff'),
+      hand ? t('tile.hand') : '',
       this.local ? '' : t(`peer.${state}`)].filter(Boolean).join(', '));
     this.statsBtn.setAttribute('aria-label', t('tile.details'));
     this.statsBtn.title = t('tile.details');

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::media::{Counters, EncodedFrame, IceCandidate, Kind, PeerEvent};
+use crate::media::{AudioLevel, Counters, EncodedFrame, IceCandidate, Kind, PeerEvent};
 
 /// One event of one peer, named and shaped as RTCPeerConnection's, which
 /// `NativePeerConnection` re-dispatches to the client.
@@ -76,14 +76,18 @@ pub struct EngineCheck {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct PeerStats {
     pub counters: Counters,
-    /// webrtcbin's `get-stats` structure, as JSON.
-    #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
+    /// webrtcbin's `get-stats` structure, as JSON (null when not asked for).
+    #[cfg_attr(test, ts(type = "Record<string, unknown> | null"))]
     pub report: Value,
     #[cfg_attr(test, ts(type = "RTCPeerConnectionState"))]
     pub connection: String,
     /// Remote video frames dropped on their way to the page because it fell
     /// behind (`native::frames`).
     pub video_frames_dropped: u64,
+    /// How loud the peer's audio has been: getStats' inbound audio fields.
+    pub audio_in: AudioLevel,
+    /// How loud our microphone has been (silence while muted): getStats' media-source.
+    pub audio_out: AudioLevel,
 }
 
 /// A camera or microphone in the shape of `MediaDeviceInfo`, whose id is
@@ -145,6 +149,7 @@ mod tests {
         .add::<crate::media::ice::IceConfig>()
         .add::<Kind>()
         .add::<Counters>()
+        .add::<AudioLevel>()
         .add::<NativeEvent>()
         .add::<EngineCheck>()
         .add::<PeerStats>()

@@ -158,13 +158,23 @@ pub async fn native_send(state: State<'_, NativeEngine>, id: String, text: Strin
     state.peer(&id)?.send(&text)
 }
 
-/// The frame counters and webrtcbin's own statistics.
+/// The frame counters, audio levels and webrtcbin's own statistics;
+/// `report: false` leaves webrtcbin's out (null): the page's getStats reads
+/// none of it, and polls a few times a second for the speaker's ring.
 #[tauri::command]
-pub async fn native_stats(state: State<'_, NativeEngine>, id: String) -> Result<PeerStats> {
+pub async fn native_stats(state: State<'_, NativeEngine>, id: String, report: Option<bool>) -> Result<PeerStats> {
     let peer = state.peer(&id)?;
-    let report = peer.stats().await?;
+    let report = if report.unwrap_or(true) { peer.stats().await? } else { serde_json::Value::Null };
     let dropped = state.current().and_then(|r| lock(&r.peers).get(&id).map(|s| s.video.dropped())).unwrap_or(0);
-    Ok(PeerStats { counters: peer.counters(), report, connection: peer.connection_state(), video_frames_dropped: dropped })
+    let (audio_in, audio_out) = peer.audio_levels();
+    Ok(PeerStats {
+        counters: peer.counters(),
+        report,
+        connection: peer.connection_state(),
+        video_frames_dropped: dropped,
+        audio_in,
+        audio_out,
+    })
 }
 
 /// Microphone and camera on or off, for every peer.

@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::{lock, Capture, Outputs, Voice};
 use crate::media::devices::{self, Kind};
 use crate::media::error::{Error, Result};
+use crate::media::meter::Meter;
 use crate::media::{EncodedFrame, Event};
 
 /// One kind's pipeline: device to encoder to `appsink`.
@@ -79,11 +80,13 @@ impl Capture {
                     }
                     None => String::new(),
                 };
+                // The meter after the mute: a muted microphone measures silence.
                 format!(
                     "{src} ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! {dsp}\
-                     volume name=control mute={off} ! opusenc bitrate=48000 frame-size=20 ! \
+                     volume name=control mute={off} ! {meter} ! opusenc bitrate=48000 frame-size=20 ! \
                      appsink name=sink sync=false max-buffers=50 drop=true",
                     off = !self.audio_on.load(Ordering::SeqCst),
+                    meter = crate::media::meter::element(),
                 )
             }
         };
@@ -93,11 +96,17 @@ impl Capture {
         let waiter: Waiter = Arc::new(Mutex::new(Some(tx)));
         let feed = if kind == Kind::Video { Feed::Video } else { Feed::Audio };
         fan_out(&sink, &self.outputs, feed, live.clone(), waiter.clone());
-        watch(&pipeline, kind, live.clone(), waiter, self.events.clone());
+        let meter = (kind == Kind::Audio).then(|| self.mic_level.clone());
+        watch(&pipeline, kind, live.clone(), waiter, self.events.clone(), meter);
         let control = pipeline.by_name("control");
         if kind == Kind::Video && device == "test:clock" {
             if let Some(pad) = control.as_ref().and_then(|c| c.static_pad("sink")) {
                 crate::media::stamp::install(&pad);
+            }
+        }
+        if kind == Kind::Audio && device == "test:turns" {
+            if let Some(pad) = control.as_ref().and_then(|c| c.static_pad("sink")) {
+                devices::speak_in_turns(&pad);
             }
         }
         Ok((Branch { pipeline, sink, control, device: device.to_owned(), live, probe }, rx))
@@ -191,9 +200,21 @@ pub(super) fn fan_out(sink: &gst_app::AppSink, outputs: &Arc<Outputs>, feed: Fee
 
 /// A branch's errors: to its waiter while it starts, as events while it
 /// is live, only logged while it stops.
-fn watch(pipeline: &gst::Pipeline, kind: Kind, live: Arc<AtomicBool>, waiter: Waiter, events: mpsc::UnboundedSender<Event>) {
+/// A microphone's `level` reports go to `meter` while it is live (a branch
+/// starting beside the one in use is not what we send).
+fn watch(
+    pipeline: &gst::Pipeline,
+    kind: Kind,
+    live: Arc<AtomicBool>,
+    waiter: Waiter,
+    events: mpsc::UnboundedSender<Event>,
+    meter: Option<Arc<Meter>>,
+) {
     let Some(bus) = pipeline.bus() else { return };
     bus.set_sync_handler(move |_, msg| {
+        if meter.as_ref().is_some_and(|m| live.load(Ordering::SeqCst) && m.take(msg)) {
+            return gst::BusSyncReply::Drop;
+        }
         if let gst::MessageView::Error(e) = msg.view() {
             let source = msg.src().map(|s| s.path_string().to_string()).unwrap_or_default();
             let what = if kind == Kind::Video { "camera" } else { "microphone" };

@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 
 use super::devices::Kind;
 use super::error::{Error, Result};
+use super::meter::{AudioLevel, Meter};
 use super::{Event, Source, VideoFormat};
 use branch::{resolve, Branch};
 pub use portal::{Cast, Portal};
@@ -53,6 +54,9 @@ pub struct Capture {
     screen: Mutex<Option<Branch>>,
     video_on: AtomicBool,
     audio_on: AtomicBool,
+    /// How loud the microphone is (after its mute: silence while off), for
+    /// our own tile's speaker ring; each microphone branch reports here.
+    mic_level: Arc<Meter>,
     /// One device switch at a time.
     switching: tokio::sync::Mutex<()>,
 }
@@ -99,6 +103,7 @@ impl Capture {
             screen: Mutex::new(None),
             video_on: AtomicBool::new(true),
             audio_on: AtomicBool::new(true),
+            mic_level: Arc::new(Meter::default()),
             switching: tokio::sync::Mutex::new(()),
         };
         for (kind, device) in [(Kind::Video, video), (Kind::Audio, audio)] {
@@ -120,6 +125,11 @@ impl Capture {
     /// the device it opened, where GStreamer says).
     pub fn device(&self, kind: Kind) -> Option<String> {
         lock(self.slot(kind)).as_ref().map(|b| b.device.clone())
+    }
+
+    /// How loud the microphone we send has been (see `media::meter`).
+    pub fn mic_level(&self) -> AudioLevel {
+        self.mic_level.get()
     }
 
     /// Feed `src` with the encoded `kind` stream from now on.
@@ -214,9 +224,17 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Errors and warnings of a pipeline become events; nothing blocks on them.
 pub fn watch_bus(pipeline: &gst::Pipeline, what: &str, events: mpsc::UnboundedSender<Event>) {
+    watch_bus_metered(pipeline, what, events, None);
+}
+
+/// As [`watch_bus`], and the reports of the pipeline's `level` element go to `meter`.
+pub fn watch_bus_metered(pipeline: &gst::Pipeline, what: &str, events: mpsc::UnboundedSender<Event>, meter: Option<Arc<Meter>>) {
     let Some(bus) = pipeline.bus() else { return };
     let what = what.to_owned();
     bus.set_sync_handler(move |_, msg| {
+        if meter.as_ref().is_some_and(|m| m.take(msg)) {
+            return gst::BusSyncReply::Drop;
+        }
         if let gst::MessageView::Error(e) = msg.view() {
             let source = msg.src().map(|s| s.path_string().to_string()).unwrap_or_default();
             tracing::warn!(pipeline = %what, %source, error = %e.error(), debug = ?e.debug(), "media pipeline error");

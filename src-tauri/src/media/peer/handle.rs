@@ -209,6 +209,11 @@ impl NativePeer {
         self.current().counters()
     }
 
+    /// How loud the peer's audio (of the webrtcbin of now) and our microphone have been.
+    pub fn audio_levels(&self) -> (crate::media::AudioLevel, crate::media::AudioLevel) {
+        self.current().audio_levels()
+    }
+
     pub async fn stats(&self) -> Result<serde_json::Value> {
         self.link()?.stats().await
     }

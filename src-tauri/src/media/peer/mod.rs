@@ -34,6 +34,7 @@ use tokio::sync::mpsc;
 
 use super::capture::{self, Capture};
 use super::dtls;
+use super::meter::Meter;
 use super::playback::Playback;
 use super::error::{Error, Result};
 use super::sdp::{IceCandidate, SessionDescription, Summary};
@@ -82,6 +83,8 @@ struct Inner {
     events: mpsc::UnboundedSender<Event>,
     state: Mutex<State>,
     counters: AtomicCounters,
+    /// How loud the peer's audio is, measured after decoding (`receive`).
+    audio_level: Arc<Meter>,
     liveness: Liveness,
     /// The pace of the peer's data channel messages (see `channel`).
     pace: Mutex<channel::Pace>,
@@ -124,7 +127,8 @@ impl Link {
         pipeline.use_clock(Some(&clock));
         pipeline.set_start_time(gst::ClockTime::NONE);
         pipeline.set_base_time(base);
-        capture::watch_bus(&pipeline, &format!("peer {id}"), events.clone());
+        let audio_level = Arc::new(Meter::default());
+        capture::watch_bus_metered(&pipeline, &format!("peer {id}"), events.clone(), Some(audio_level.clone()));
         let inner = Arc::new(Inner {
             id: id.to_owned(),
             serial,
@@ -135,6 +139,7 @@ impl Link {
             events,
             state: Mutex::new(State::default()),
             counters: AtomicCounters::default(),
+            audio_level,
             liveness: Liveness::default(),
             pace: Mutex::new(channel::Pace::default()),
             closed: AtomicBool::new(false),

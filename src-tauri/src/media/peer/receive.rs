@@ -13,7 +13,7 @@ use gstreamer_app as gst_app;
 use super::stats::AtomicCounters;
 use super::{emit, Inner, Link};
 use crate::media::error::{Error, Result};
-use crate::media::playback;
+use crate::media::{meter, playback};
 use crate::media::{EncodedFrame, PeerEvent};
 
 impl Link {
@@ -71,9 +71,11 @@ pub(super) fn receive(inner: &Arc<Inner>, pad: &gst::Pad) -> Result<()> {
         }
         "OPUS" => {
             // Played by the engine's one playback path (with everyone else's).
+            // Measured on the way (media::meter), for the page's speaker ring.
             let caps = playback::CAPS;
+            let meter = meter::element();
             let d = format!(
-                "queue ! rtpopusdepay ! opusdec name=dec ! audioconvert ! audioresample ! {caps} ! \
+                "queue ! rtpopusdepay ! opusdec name=dec ! audioconvert ! audioresample ! {caps} ! {meter} ! \
                  appsink name=pcm sync=false max-buffers=50 drop=true"
             );
             (d, "audio")

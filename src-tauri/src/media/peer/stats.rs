@@ -9,6 +9,7 @@ use gstreamer::prelude::*;
 
 use super::negotiation::{promise, wait};
 use super::Link;
+use crate::media::meter::AudioLevel;
 use crate::media::error::Result;
 
 /// Frames that went through this peer's decoders so far.
@@ -46,6 +47,11 @@ impl Link {
             audio_frames_decoded: c.audio_decoded.load(Ordering::Relaxed),
             audio_frames_played: c.audio_played.load(Ordering::Relaxed),
         }
+    }
+
+    /// How loud the peer's audio has been, and the microphone we send (`media::meter`).
+    pub fn audio_levels(&self) -> (AudioLevel, AudioLevel) {
+        (self.inner.audio_level.get(), self.inner.capture.mic_level())
     }
 
     /// webrtcbin's statistics (RTCStatsReport-like), as JSON.
