@@ -79,7 +79,10 @@ const KEEPALIVE_MS: u64 = 500;
 /// `pipewiresrc` (PipeWire 0.3.65) says nothing on its bus when the node
 /// it reads is removed; its loop just stops (measured: 2 frames a second
 /// on a still screen, none after the portal backend closed the session).
-const SILENT_MS: u64 = 3000;
+/// Generous: on a loaded machine one share went 3.2 s without a frame
+/// while it lived (that PipeWire's keepalive wait starts again on every
+/// wake-up of its loop, so it can come late).
+const SILENT_MS: u64 = 10_000;
 
 /// Told once, with why, when a shared screen's stream ends by itself.
 pub type OnEnd = Box<dyn FnOnce(String) + Send + 'static>;
