@@ -63,8 +63,12 @@ impl ScreenSource {
             // again every half second and videorate makes a steady rate of
             // it: a receiver that asks for a key frame on a still screen
             // gets one.
+            // The leaky queue keeps pipewiresrc's own thread free of the
+            // conversion and of videorate's duplicates, so a frame it has
+            // is never held back (what the end-of-stream watch measures).
             ScreenSource::PipeWire { fd, node } if *fd >= 0 => Ok(format!(
-                "pipewiresrc name=pipewire fd={fd} path={node} do-timestamp=true keepalive-time={KEEPALIVE_MS} ! videorate"
+                "pipewiresrc name=pipewire fd={fd} path={node} do-timestamp=true keepalive-time={KEEPALIVE_MS} ! \
+                 queue max-size-buffers=2 leaky=downstream ! videorate"
             )),
             ScreenSource::PipeWire { fd, .. } => Err(Error::Device(format!("screen: not a PipeWire fd: {fd}"))),
         }
