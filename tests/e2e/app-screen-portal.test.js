@@ -118,6 +118,11 @@ describe('the Linux app shares a screen through the ScreenCast portal', () => {
       const blue = await showing(BLUE, '#3366cc', 'Chromium to show sway\'s blue output');
       console.log(`Chromium decodes the portal's cast at ${blue.size}, ${(blue.share * 100).toFixed(0)}% of it sway's blue`);
       assert.equal(blue.size, '1280×720', 'sway\'s headless output, full size');
+      // A still output for longer than the app waits for a frame before it
+      // takes the stream for gone (screen.rs SILENT_MS): the share goes on.
+      await new Promise((r) => setTimeout(r, 12_000));
+      assert.ok(last()?.share?.button?.on, 'still sharing after 12 s of a still screen');
+      assert.ok(((await screenPixels(page, appId, BLUE))?.share ?? 0) > 0.5, 'Chromium still shows the blue output');
       const orange = await showing(ORANGE, '#ff8800', 'the orange sway painted meanwhile on Chromium\'s page');
       console.log(`then ${(orange.share * 100).toFixed(0)}% orange`);
       const saved = JSON.parse(await readFile(settingsFile(), 'utf8'));

@@ -63,8 +63,12 @@ impl ScreenSource {
             // again every half second and videorate makes a steady rate of
             // it: a receiver that asks for a key frame on a still screen
             // gets one.
+            // The leaky queue keeps pipewiresrc's own thread free of the
+            // conversion and of videorate's duplicates, so a frame it has
+            // is never held back (what the end-of-stream watch measures).
             ScreenSource::PipeWire { fd, node } if *fd >= 0 => Ok(format!(
-                "pipewiresrc name=pipewire fd={fd} path={node} do-timestamp=true keepalive-time={KEEPALIVE_MS} ! videorate"
+                "pipewiresrc name=pipewire fd={fd} path={node} do-timestamp=true keepalive-time={KEEPALIVE_MS} ! \
+                 queue max-size-buffers=2 leaky=downstream ! videorate"
             )),
             ScreenSource::PipeWire { fd, .. } => Err(Error::Device(format!("screen: not a PipeWire fd: {fd}"))),
         }
@@ -79,7 +83,10 @@ const KEEPALIVE_MS: u64 = 500;
 /// `pipewiresrc` (PipeWire 0.3.65) says nothing on its bus when the node
 /// it reads is removed; its loop just stops (measured: 2 frames a second
 /// on a still screen, none after the portal backend closed the session).
-const SILENT_MS: u64 = 3000;
+/// Generous: on a loaded machine one share went 3.2 s without a frame
+/// while it lived (that PipeWire's keepalive wait starts again on every
+/// wake-up of its loop, so it can come late).
+const SILENT_MS: u64 = 10_000;
 
 /// Told once, with why, when a shared screen's stream ends by itself.
 pub type OnEnd = Box<dyn FnOnce(String) + Send + 'static>;
