@@ -58,7 +58,7 @@ describe('lancall:// links open the app, and a running app takes the next one', 
     const result = await app?.stop();
     await bus?.stop();
     await x?.stop();
-    if (result && result.code !== 0) console.error(app?.log());
+    if ((result && result.code !== 0) || process.env.APP_LOG) console.error(app?.log());
   });
 
   const env = useServerAndBrowser();
@@ -147,8 +147,11 @@ describe('lancall:// links open the app, and a running app takes the next one', 
     const alone = await startApp(['lancall://join?room=r'], x.display);
     try {
       await until(() => alone.states().some((s) => s.phase === 'idle' && s.toasts.some((t) => /can't be used/.test(t) && /which computer/.test(t))),
-        () => `the lobby with the notice (last: ${JSON.stringify(alone.states().at(-1)?.toasts)})`, 30_000);
+        () => `the lobby with the notice (last: ${JSON.stringify(alone.states().at(-1)?.toasts)})`, 45_000);
       assert.match(alone.log(), /names no host/);
+    } catch (e) {
+      console.error(alone.log());
+      throw e;
     } finally {
       await alone.stop();
     }

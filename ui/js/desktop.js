@@ -174,7 +174,8 @@ export class Desktop {
     const p = launch.problem ?? { code: 'unknown' };
     const known = ['too-long', 'not-lancall', 'unknown-action', 'no-host', 'bad-host', 'no-room', 'bad-room', 'bad-name'];
     const reason = t(`link.${known.includes(p.code) ? p.code : 'unknown'}`, { action: p.action ?? '', host: p.host ?? '', room: p.room ?? '', max: p.max ?? 0 });
-    toast(t('link.bad', { reason }), 12_000);
+    // Longer than other notices: at start it may come while the window is still appearing.
+    toast(t('link.bad', { reason }), 20_000);
   }
 
   /**
