@@ -69,3 +69,78 @@ kill -TERM "$pid"
 wait "$pid"
 rm -f "$log"
 echo "check-deb: installed lancall runs (--version, serve --help, serve on port $port)"
+
+# Invite links. The desktop file registers the lancall:// scheme and passes
+# the link on (%u); dpkg's trigger (desktop-file-utils) put it in the MIME
+# cache. With a home of its own (no mimeapps.list a person made), xdg-mime
+# names lancall.desktop and xdg-open, under Xvfb, runs the installed
+# lancall with the link as its only argument, which opens its window and
+# reads the link. (That the app then joins that room is
+# tests/e2e/app-deeplink.test.js, with the same arguments: the installed
+# build has no fake camera, and a machine without one stops at the camera's
+# notice before joining.)
+desktop=/usr/share/applications/lancall.desktop
+if ! grep -qx 'MimeType=x-scheme-handler/lancall;' "$desktop" || ! grep -qx 'Exec=lancall %u' "$desktop"; then
+  echo "check-deb: $desktop does not hand lancall:// links to lancall:" >&2
+  cat "$desktop" >&2
+  exit 1
+fi
+grep -q '^x-scheme-handler/lancall=.*lancall.desktop' /usr/share/applications/mimeinfo.cache || {
+  echo "check-deb: lancall.desktop is not in the MIME cache (is desktop-file-utils installed? scripts/install-deps.sh)" >&2
+  exit 1
+}
+home=$(mktemp -d)
+xdg_env=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
+  XDG_CACHE_HOME="$home/.cache" XDG_DATA_DIRS=/usr/local/share:/usr/share XDG_CONFIG_DIRS=/etc/xdg
+  # No browser to fall back on: only lancall may answer.
+  BROWSER=/bin/false
+  # No other lancall to hand the link to (the single-instance plugin's bus).
+  DBUS_SESSION_BUS_ADDRESS="unix:path=$home/no-bus" LANCALL_MDNS=0 RUST_LOG=info NO_COLOR=1
+  WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1)
+handler=$(env -i "${xdg_env[@]}" xdg-mime query default x-scheme-handler/lancall)
+[ "$handler" = lancall.desktop ] || { echo "check-deb: xdg-mime names '$handler' for lancall:// links, not lancall.desktop" >&2; exit 1; }
+echo "check-deb: xdg-mime query default x-scheme-handler/lancall: $handler"
+
+room="deb-link-$$"
+link="lancall://join?host=127.0.0.1%3A9&room=$room&name=Deb"
+display_fd=$(mktemp)
+Xvfb -displayfd 1 -screen 0 1280x800x24 -nolisten tcp >"$display_fd" 2>/dev/null &
+xvfb=$!
+for _ in $(seq 100); do [ -s "$display_fd" ] && break; sleep 0.1; done
+display=":$(head -n1 "$display_fd")"
+applog=$(mktemp)
+# Its own process group, so exactly what xdg-open started is stopped after.
+setsid env -i "${xdg_env[@]}" DISPLAY="$display" xdg-open "$link" >"$applog" 2>&1 &
+opener=$!
+stop_link_check() {
+  kill -TERM -- -"$opener" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 -- -"$opener" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- -"$opener" 2>/dev/null || true
+  kill "$xvfb" 2>/dev/null || true
+  wait "$xvfb" 2>/dev/null || true
+  rm -rf "$home" "$display_fd" "$applog"
+}
+app=
+for _ in $(seq 300); do
+  app=$(pgrep -g "$opener" -x lancall | head -n1 || true)
+  [ -n "$app" ] && grep -q 'launched to join' "$applog" && break
+  sleep 0.1
+done
+if [ -z "$app" ] || [ "$(readlink "/proc/$app/exe")" != /usr/bin/lancall ] \
+  || [ "$(tr '\0' '\n' <"/proc/$app/cmdline" | sed -n 2p)" != "$link" ] \
+  || ! grep -q "room=$room.*launched to join\|launched to join.*room=$room" "$applog"; then
+  echo "check-deb: xdg-open '$link' did not start the installed lancall with the link (pid '${app}'):" >&2
+  [ -n "$app" ] && tr '\0' ' ' <"/proc/$app/cmdline" >&2 && echo >&2
+  cat "$applog" >&2
+  stop_link_check
+  exit 1
+fi
+window=
+for _ in $(seq 300); do
+  window=$(DISPLAY="$display" xdotool search --name '^lancall$' 2>/dev/null | head -n1 || true)
+  [ -n "$window" ] && break
+  sleep 0.1
+done
+stop_link_check
+[ -n "$window" ] || { echo "check-deb: the lancall started by xdg-open showed no window" >&2; exit 1; }
+echo "check-deb: xdg-open $link started /usr/bin/lancall with it (pid $app), which opened its window and read room $room"

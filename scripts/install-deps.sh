@@ -49,6 +49,12 @@ APT_PACKAGES=(
   # The interop tests' independent WebRTC peer (aiortc, from PyPI) runs in
   # a venv of Debian's python3.
   python3-venv
+  # lancall:// invite links (tests/e2e/app-deeplink.test.js, scripts/check-deb.sh):
+  # a private D-Bus session where two starts of the app find each other
+  # (tauri-plugin-single-instance), xdg-mime and xdg-open, and
+  # update-desktop-database, whose dpkg trigger puts the .deb's scheme in
+  # the MIME cache.
+  dbus-daemon xdg-utils desktop-file-utils
   # The Debian 13 root that builds and runs the Windows target
   # (scripts/windows-root.sh; made once per machine, outside the checkout).
   debootstrap

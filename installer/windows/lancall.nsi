@@ -21,6 +21,7 @@ SetCompressor /SOLID lzma
 !define PUBLISHER "lancall"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP}"
 !define APP_KEY "Software\${APP}"
+!define URL_KEY "Software\Classes\lancall"
 ; The WebView2 Runtime's client id in EdgeUpdate's registry (Microsoft's
 ; documented check for an installed Evergreen runtime).
 !define WEBVIEW2_ID "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
@@ -120,6 +121,17 @@ Section "lancall" SecApp
   WriteRegStr HKCU "${UNINSTALL_KEY}" "QuietUninstallString" "$\"$INSTDIR\uninstall.exe$\" /S"
   WriteRegDWORD HKCU "${UNINSTALL_KEY}" "NoModify" 1
   WriteRegDWORD HKCU "${UNINSTALL_KEY}" "NoRepair" 1
+
+  ; Invite links (lancall://join?host=…&room=…) open the app: the URL
+  ; protocol keys Windows documents ("Registering an Application to a URI
+  ; Scheme"), per-user under HKCU\Software\Classes as the rest of this
+  ; install, and the very keys tauri-plugin-deep-link's register() writes.
+  ; The link arrives as the only argument; a running lancall gets it from
+  ; the second process through the single-instance plugin.
+  WriteRegStr HKCU "${URL_KEY}" "" "URL:lancall invite link"
+  WriteRegStr HKCU "${URL_KEY}" "URL Protocol" ""
+  WriteRegStr HKCU "${URL_KEY}\DefaultIcon" "" "$\"$INSTDIR\lancall.exe$\",0"
+  WriteRegStr HKCU "${URL_KEY}\shell\open\command" "" "$\"$INSTDIR\lancall.exe$\" $\"%1$\""
 SectionEnd
 
 ; Windows Defender Firewall asks, the first time lancall listens, whether to
@@ -144,6 +156,7 @@ Section "Allow calls through Windows Firewall (private networks; asks for admini
 SectionEnd
 
 Section "Uninstall"
+  DeleteRegKey HKCU "${URL_KEY}"
   Delete "$INSTDIR\lancall.exe"
   Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\uninstall.exe"

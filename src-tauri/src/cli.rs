@@ -169,35 +169,87 @@ impl ServeArgs {
 /// Parse the command line and run what it asks for.
 pub fn main() -> ExitCode {
     attach_console();
+    // A clicked invite: the OS starts `lancall LINK` (the .desktop file's
+    // `%u`, the Windows registry's `"%1"`), the link as the only argument.
+    #[cfg(feature = "app")]
+    if let Some(link) = lone_link(std::env::args_os().skip(1)) {
+        let launch = crate::app::handoff::link_launch(&link);
+        if let crate::app::Launch::BadLink { problem } = &launch {
+            eprintln!("lancall: {problem}");
+        }
+        return crate::app::run(launch, DEFAULT_PORT, forwarded_launch);
+    }
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Discover(args)) => discover(args),
         #[cfg(feature = "app")]
-        None => crate::app::run(crate::app::Launch::Lobby { name: None }, cli.port),
-        #[cfg(feature = "app")]
-        Some(Command::Host(args)) => {
-            let room = args.room.unwrap_or_else(signal::room_name::spoken);
-            let waiting_room = !args.no_waiting_room;
-            crate::app::run(crate::app::Launch::Host { room, name: args.name, waiting_room }, args.port)
+        Some(Command::Host(_) | Command::Join(_)) => {
+            // `host --port` is where hosting starts; for `join`, the global `--port`.
+            let port = match &cli.command {
+                Some(Command::Host(args)) => args.port,
+                _ => cli.port,
+            };
+            match window_launch(&cli) {
+                Some(Ok(launch)) => crate::app::run(launch, port, forwarded_launch),
+                Some(Err(e)) => {
+                    eprintln!("lancall join: {e}");
+                    ExitCode::from(2)
+                }
+                None => ExitCode::FAILURE,
+            }
         }
         #[cfg(feature = "app")]
-        Some(Command::Join(args)) => match crate::app::launch::parse_invite(&args.invite) {
-            Ok(invite) => crate::app::run(
-                crate::app::Launch::Join { host: invite.host, room: invite.room, name: args.name.or(invite.name) },
-                cli.port,
-            ),
-            Err(e) => {
-                eprintln!("lancall join: {e}");
-                ExitCode::from(2)
-            }
-        },
+        None => crate::app::run(crate::app::Launch::Lobby { name: None }, cli.port, forwarded_launch),
         #[cfg(not(feature = "app"))]
         Some(Command::Host(_) | Command::Join(_)) | None => {
             eprintln!("lancall: this build has no window (built without the `app` feature); run `lancall serve`.");
             ExitCode::from(2)
         }
     }
+}
+
+/// The link, if the arguments are one `lancall:` link and nothing else.
+#[cfg(feature = "app")]
+fn lone_link<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> Option<String> {
+    let mut args = args.into_iter();
+    let first = args.next()?;
+    let link = first.as_ref().to_string_lossy();
+    (args.next().is_none() && crate::app::deep_link::is_link(&link)).then(|| link.into_owned())
+}
+
+/// The window's launch for `host` and `join`; None for the other commands,
+/// an error for an invite that can't be used.
+#[cfg(feature = "app")]
+fn window_launch(cli: &Cli) -> Option<Result<crate::app::Launch, crate::app::launch::InviteError>> {
+    use crate::app::Launch;
+    match &cli.command {
+        Some(Command::Host(args)) => Some(Ok(Launch::Host {
+            room: args.room.clone().unwrap_or_else(signal::room_name::spoken),
+            name: args.name.clone(),
+            waiting_room: !args.no_waiting_room,
+        })),
+        Some(Command::Join(args)) => Some(crate::app::launch::parse_invite(&args.invite).map(|invite| Launch::Join {
+            host: invite.host,
+            room: invite.room,
+            name: args.name.clone().or(invite.name),
+        })),
+        _ => None,
+    }
+}
+
+/// What a second `lancall …` started while the app runs asks of the running
+/// one (the single-instance plugin hands over its arguments, program name
+/// first): a link or `join`/`host` as if given at start; None for plain
+/// `lancall`, which only brings the window forward. Arguments it can't
+/// parse give None too: the second process already said why on its own
+/// command line before it got this far.
+#[cfg(feature = "app")]
+pub fn forwarded_launch(args: &[String]) -> Option<crate::app::Launch> {
+    if let Some(link) = lone_link(args.iter().skip(1)) {
+        return Some(crate::app::handoff::link_launch(&link));
+    }
+    window_launch(&Cli::try_parse_from(args).ok()?)?.ok()
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
@@ -332,5 +384,31 @@ fn attach_console() {
         if out.is_null() || out == INVALID_HANDLE_VALUE {
             AttachConsole(ATTACH_PARENT_PROCESS);
         }
+    }
+}
+
+#[cfg(all(test, feature = "app"))]
+mod tests {
+    use super::*;
+
+    /// A second start's arguments become the launch they would have been at start.
+    #[test]
+    fn second_start_arguments() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(forwarded_launch(&args(&["lancall"])), None);
+        assert_eq!(
+            forwarded_launch(&args(&["lancall", "lancall://join?host=h:1&room=r&name=A"])),
+            Some(crate::app::Launch::Join { host: "h:1".into(), room: "r".into(), name: Some("A".into()) })
+        );
+        assert!(matches!(forwarded_launch(&args(&["/usr/bin/lancall", "lancall://nope"])), Some(crate::app::Launch::BadLink { .. })));
+        assert_eq!(
+            forwarded_launch(&args(&["lancall", "join", "http://h:1/#room=r", "--name", "B"])),
+            Some(crate::app::Launch::Join { host: "h:1".into(), room: "r".into(), name: Some("B".into()) })
+        );
+        assert!(matches!(forwarded_launch(&args(&["lancall", "host", "--room", "x"])), Some(crate::app::Launch::Host { .. })));
+        assert_eq!(forwarded_launch(&args(&["lancall", "join", "nonsense"])), None);
+        assert_eq!(forwarded_launch(&args(&["lancall", "--bogus"])), None);
+        // A link beside other arguments is not a click on a link.
+        assert_eq!(forwarded_launch(&args(&["lancall", "lancall://join?host=h:1&room=r", "x"])), None);
     }
 }

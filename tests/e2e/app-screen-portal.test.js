@@ -100,8 +100,7 @@ describe('the Linux app shares a screen through the ScreenCast portal', () => {
       await page.goto(`${env.server.url}#room=${room}&name=Web&autojoin=1`);
       await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
       process.env.LANCALL_TEST_SOURCE = '1';
-      process.env.DBUS_SESSION_BUS_ADDRESS = desk.env.DBUS_SESSION_BUS_ADDRESS;
-      app = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App'], x.display);
+      app = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App'], x.display, { bus: desk.env.DBUS_SESSION_BUS_ADDRESS });
       const joined = app;
       await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call', 45_000);
       await waitFor(page, async () => window.lancall.peers().some((p) => p.state === 'connected' && p.chat)

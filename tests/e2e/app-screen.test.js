@@ -69,9 +69,9 @@ describe('the Linux app shares its screen through its native engine', () => {
     await page.goto(`${env.server.url}#room=${room}&name=Web&autojoin=1`);
     await waitFor(page, () => window.lancall?.phase() === 'in-call', { what: 'the page in the call' });
     process.env.LANCALL_TEST_SOURCE = '1';
-    // No session bus, so no ScreenCast portal: the ximagesrc path, whatever
-    // desktop the test runs in (app-screen-portal.test.js has the portal).
-    process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/lancall-no-session-bus';
+    // startApp gives the app no session bus, so no ScreenCast portal: the
+    // ximagesrc path, whatever desktop the test runs in
+    // (app-screen-portal.test.js has the portal).
     app = await startApp(['join', `${env.server.url}#room=${room}`, '--name', 'App'], x.display);
     const joined = app;
     await until(() => joined.states().some((s) => s.phase === 'in-call' && s.peers === 1), 'the app in the call', 45_000);

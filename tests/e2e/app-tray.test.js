@@ -132,7 +132,7 @@ describe('the tray icon while the Linux app hosts', () => {
     x = await startXvfb();
     bus = await startBus();
     browser = await launch();
-    app = await startApp(['host', '--room', room, '--port', '0', '--no-waiting-room'], x.display, { env: { DBUS_SESSION_BUS_ADDRESS: bus.address } });
+    app = await startApp(['host', '--room', room, '--port', '0', '--no-waiting-room'], x.display, { bus: bus.address });
   });
 
   after(async () => {

@@ -73,7 +73,15 @@ async fn app_window_hosts_and_quits_gracefully() {
     };
     // Its certificate in a folder of the test's; no mDNS on a shared network.
     let config = std::env::temp_dir().join(format!("lancall-app-window-{}", std::process::id()));
-    let env = [("DISPLAY", x.display.as_str()), ("XDG_CONFIG_HOME", config.to_str().unwrap()), ("LANCALL_MDNS", "0")];
+    // A session bus that isn't there: this app is alone, not handed over
+    // (tauri-plugin-single-instance) to a lancall the machine already runs.
+    let no_bus = format!("unix:path={}", config.join("no-bus").display());
+    let env = [
+        ("DISPLAY", x.display.as_str()),
+        ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+        ("LANCALL_MDNS", "0"),
+        ("DBUS_SESSION_BUS_ADDRESS", no_bus.as_str()),
+    ];
     let mut app = Running::start(&["host", "--room", "quit-test", "--port", "0"], &env);
     let page = http_get(app.port, "/").await;
     assert!(page.contains("<html"), "{page}");

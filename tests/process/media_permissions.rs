@@ -26,6 +26,8 @@ impl Logged {
             .env("NO_COLOR", "1")
             .env("LANCALL_MOCK_CAPTURE", "1")
             .env("LANCALL_MEDIA_PROBE", "1")
+            // No session bus: alone, never handed over to a running lancall.
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/lancall-test-bus")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

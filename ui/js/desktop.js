@@ -1,12 +1,13 @@
 // Wires what only the desktop app does to the views: hosting a call from
-// this install, what the command line asked for (`lancall host|join`), the
-// menu, the window title, and opening the call in the system browser where
-// this window can't exchange video. main.js wires the call itself; this
+// this install, what the command line asked for (`lancall host|join`, a
+// clicked lancall:// link, at start or while running), the menu, the window
+// title, and opening the call in the system browser where this window can't
+// exchange video. main.js wires the call itself; this
 // module calls back into it for joining and leaving.
 import { Hosting } from './hosting.js';
 import { HostTray } from './tray.js';
 import { autojoinLink, inviteLink } from './invite.js';
-import { BrowserNotice, HostPanel, LobbyBar, WaitingRoomSwitch } from './view/app.js';
+import { BrowserNotice, HostPanel, LobbyBar, SwitchDialog, WaitingRoomSwitch } from './view/app.js';
 import { CloseDialog } from './view/close-dialog.js';
 import { DiscoveredHosts } from './view/discovered.js';
 import { byId } from './view/dom.js';
@@ -14,6 +15,7 @@ import { toast } from './view/banner.js';
 
 /**
  * @typedef {import('./platform.js').AppBridge} AppBridge
+ * @typedef {import('./platform.js').Launch} Launch
  * @typedef {import('./settings.js').SettingsStore} SettingsStore
  * @typedef {import('./i18n.js').I18n} I18n
  * @typedef {import('./call.js').Call} Call
@@ -71,6 +73,7 @@ export class Desktop {
     this.bar = new LobbyBar();
     this.waitingRoom = new WaitingRoomSwitch();
     this.notice = new BrowserNotice({ i18n, onOpen: () => this.openInBrowser() });
+    this.switchDialog = new SwitchDialog(i18n);
     lobby.useAppLayout();
     lobby.setRecentHosts(settings.value.recentHosts);
     this.nearby = new DiscoveredHosts({ i18n, onPick: (host) => this.#pickNearby(host) });
@@ -108,9 +111,18 @@ export class Desktop {
     this.app.onMenu((action) => this.#onMenu(action));
     this.#watchNearby();
     const launch = await this.app.launch();
+    this.waitingRoom.set(launch.waitingRoom);
+    await this.#apply(launch);
+    // Later launches: a clicked lancall:// link, a second `lancall join|host`.
+    await this.app.onLaunch(() => this.#next());
+    // …and one that came before the page listened.
+    await this.#next();
+  }
+
+  /** @param {Launch} launch  do what a launch asks, from the lobby */
+  async #apply(launch) {
     const t = this.i18n.t.bind(this.i18n);
     const name = launch.name || this.settings.value.name;
-    this.waitingRoom.set(launch.waitingRoom);
     if (launch.mode === 'host') {
       this.lobby.setTab('host');
       // Hosting needs no typing: a made-up name if none is known.
@@ -124,11 +136,50 @@ export class Desktop {
       if (v.name && v.host && v.room) this.shell.join(v, false);
       else this.lobby.focusFirst();
     } else {
+      if (launch.mode === 'badlink') this.#badLink(launch);
       if (name) this.lobby.fill({ name });
       if (this.settings.value.lastHost) this.lobby.fill({ host: this.settings.value.lastHost });
       if (this.lobby.tab === 'host') await this.lobby.suggestRoom();
       this.lobby.focusFirst();
     }
+  }
+
+  /** A launch that came in while running: in a call, ask before leaving it. */
+  async #next() {
+    const launch = await this.app.launchNext();
+    if (!launch || launch.mode === 'lobby') return;
+    const t = this.i18n.t.bind(this.i18n);
+    if (launch.mode === 'badlink') {
+      this.#badLink(launch);
+      return;
+    }
+    if (this.call.phase === 'idle') {
+      this.lobbyGate = null;
+      await this.#apply(launch);
+      return;
+    }
+    const j = this.shell.joined();
+    const to = launch.room ?? '';
+    if (launch.mode === 'join' && to === j.room && !j.own && launch.host === j.host) {
+      toast(t('link.already', { room: to }));
+      return;
+    }
+    const hosting = this.hosting.state === 'on';
+    const ask = { from: j.room, to: launch.mode === 'join' ? to : '', hosting: hosting ? this.hosting.room || j.room : '' };
+    if (!(await this.switchDialog.ask(ask))) return;
+    this.away = null;
+    this.call.leave();
+    await this.#apply(launch);
+  }
+
+  /** @param {Launch} launch  a link that can't be used: say why, and stay where we are */
+  #badLink(launch) {
+    const t = this.i18n.t.bind(this.i18n);
+    const p = launch.problem ?? { code: 'unknown' };
+    const known = ['too-long', 'not-lancall', 'unknown-action', 'no-host', 'bad-host', 'no-room', 'bad-room', 'bad-name'];
+    const reason = t(`link.${known.includes(p.code) ? p.code : 'unknown'}`, { action: p.action ?? '', host: p.host ?? '', room: p.room ?? '', max: p.max ?? 0 });
+    // Longer than other notices: at start it may come while the window is still appearing.
+    toast(t('link.bad', { reason }), 20_000);
   }
 
   /**

@@ -86,3 +86,16 @@ export function parseInviteText(text) {
 export function validRoom(/** @type {string} */ room) {
   return /^[\p{L}\p{N}._-]{1,64}$/u.test(room);
 }
+
+/**
+ * The lancall:// link that opens the desktop app in `room` at `host`
+ * ("host:port", or "https://host:port"): what the browser page's "Open in
+ * the app" button points at (src-tauri/src/app/deep_link.rs reads it).
+ * @param {string} host
+ * @param {string} room
+ * @param {string} [name]
+ */
+export function appLink(host, room, name = '') {
+  const named = name.trim() ? `&name=${encodeURIComponent(name.trim())}` : '';
+  return `lancall://join?host=${encodeURIComponent(host.trim())}&room=${encodeURIComponent(room.trim())}${named}`;
+}

@@ -10,7 +10,7 @@ import { Signaling } from './signaling.js';
 import { parseIceServers, pickEngine, webviewEngine } from './engine.js';
 import { I18n, fetchCatalog, pickLanguage } from './i18n.js';
 import { appBridge, nativeEngine, pageHost, roomNamer, wsUrlFor } from './platform.js';
-import { inviteLink, parseInvite } from './invite.js';
+import { appLink, inviteLink, parseInvite, validRoom } from './invite.js';
 import { SettingsStore } from './settings.js';
 import { Desktop } from './desktop.js';
 import { StatsSampler } from './stats.js';
@@ -155,6 +155,22 @@ async function main() {
   // The app's window is not a page of the call: its links come from the app.
   const invite = app ? parseInvite('') : parseInvite(location.hash);
   lobby.fill({ name: invite.name || settings.value.name, room: invite.room, host: invite.host || (app ? '' : page.host) });
+  if (!app) {
+    // "Open in the app": the same host and room as a lancall:// link, for
+    // people who have the app installed (the OS hands it the link).
+    const openInApp = /** @type {HTMLAnchorElement} */ (byId('open-in-app'));
+    const showAppLink = () => {
+      const v = lobby.values();
+      const host = location.protocol === 'https:' && !/^https?:\/\//.test(v.host) ? `https://${v.host}` : v.host;
+      openInApp.hidden = !(v.host && validRoom(v.room));
+      openInApp.href = appLink(host, v.room, v.name);
+    };
+    showAppLink();
+    for (const el of [lobby.name, lobby.room, lobby.host]) el.addEventListener('input', showAppLink);
+    // Values filled in by code (a made-up room) fire no input event.
+    for (const type of ['pointerdown', 'focus']) openInApp.addEventListener(type, showAppLink);
+    lobby.room.addEventListener('change', showAppLink);
+  }
   const langSelect = /** @type {HTMLSelectElement} */ (byId('lang'));
   langSelect.value = i18n.lang;
   langSelect.addEventListener('change', async () => {

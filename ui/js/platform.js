@@ -8,6 +8,9 @@
 // Every app call degrades: a command that fails (or does not exist in this
 // build) is logged once and answered with a harmless value, so the client
 // goes on.
+//
+// Size: past 450 lines, as the one module that knows about Tauri (every
+// command's wrapper and the shapes it checks live here, by design).
 import { validRoom } from './invite.js';
 import { createNativeEngine } from './native/engine.js';
 
@@ -21,12 +24,20 @@ import { createNativeEngine } from './native/engine.js';
  * @property {string | null} hostKey  makes this window's joins a host's (admit, remove, lock); only this window has it
  * @property {boolean | null} waitingRoom  rooms made on this server have a waiting room; null: the app doesn't say
  *
- * @typedef {object} Launch  what the command line asked the window to do
- * @property {'lobby' | 'host' | 'join'} mode
+ * @typedef {object} Launch  what the command line (or a clicked lancall:// link) asked the window to do
+ * @property {'lobby' | 'host' | 'join' | 'badlink'} mode
  * @property {string | null} room
  * @property {string | null} host  "host:port" (or "https://host:port") for join
  * @property {string | null} name
  * @property {boolean} waitingRoom  host with a waiting room (`lancall host --no-waiting-room`: false)
+ * @property {LinkProblem | null} problem  why a link can't be used (mode 'badlink')
+ *
+ * @typedef {object} LinkProblem  src-tauri/src/app/deep_link.rs LinkError
+ * @property {string} code  'too-long', 'not-lancall', 'unknown-action', 'no-host', 'bad-host', 'no-room', 'bad-room', 'bad-name'
+ * @property {string} [action]
+ * @property {string} [host]
+ * @property {string} [room]
+ * @property {number} [max]
  *
  * @typedef {object} Settings  what the person chose, kept across runs
  * @property {string} name
@@ -74,6 +85,25 @@ function serverInfoOf(raw) {
     hostKey: str(raw.host_key),
     waitingRoom: typeof raw.waiting_room === 'boolean' ? raw.waiting_room : null,
   };
+}
+
+/**
+ * A launch from the app's JSON (`mode` and snake_case), or null.
+ * @param {any} v
+ * @returns {Launch | null}
+ */
+export function launchOf(v) {
+  if (!v || typeof v !== 'object') return null;
+  const mode = v.mode === 'host' || v.mode === 'join' || v.mode === 'badlink' ? v.mode : 'lobby';
+  const p = v.problem;
+  const problem = mode === 'badlink' ? {
+    code: typeof p?.code === 'string' ? p.code : 'unknown',
+    ...(typeof p?.action === 'string' ? { action: p.action } : {}),
+    ...(typeof p?.host === 'string' ? { host: p.host } : {}),
+    ...(typeof p?.room === 'string' ? { room: p.room } : {}),
+    ...(Number.isInteger(p?.max) ? { max: p.max } : {}),
+  } : null;
+  return { mode, room: str(v.room), host: str(v.host), name: str(v.name), waitingRoom: v.waiting_room !== false, problem };
 }
 
 /** @type {Settings} */
@@ -148,9 +178,30 @@ export class AppBridge {
   /** What the command line asked for; the lobby if the app can't say. @returns {Promise<Launch>} */
   async launch() {
     const r = await this.#call('launch');
-    const v = r.ok && r.value && typeof r.value === 'object' ? r.value : {};
-    const mode = v.mode === 'host' || v.mode === 'join' ? v.mode : 'lobby';
-    return { mode, room: str(v.room), host: str(v.host), name: str(v.name), waitingRoom: v.waiting_room !== false };
+    return launchOf(r.ok ? r.value : null)
+      ?? { mode: 'lobby', room: null, host: null, name: null, waitingRoom: true, problem: null };
+  }
+
+  /**
+   * A launch that came in while the app runs (a clicked lancall:// link, a
+   * second `lancall join|host`), or null if none waits.
+   * @returns {Promise<Launch | null>}
+   */
+  async launchNext() {
+    const r = await this.#call('launch_next');
+    return r.ok ? launchOf(r.value) : null;
+  }
+
+  /**
+   * Call `handler` whenever a launch comes in (then take it with launchNext).
+   * @param {() => void} handler
+   */
+  async onLaunch(handler) {
+    const internals = /** @type {any} */ (globalThis).__TAURI_INTERNALS__;
+    if (typeof internals?.transformCallback !== 'function') return;
+    await this.#call('plugin:event|listen', {
+      event: 'launch', target: { kind: 'Any' }, handler: internals.transformCallback(() => handler()),
+    });
   }
 
   /**

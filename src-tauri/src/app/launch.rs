@@ -1,9 +1,11 @@
 //! What the command line asked the window to do: show the lobby, host a
-//! call, or join one from an invite link. The client asks for it once at
-//! start (`launch`) and acts on it.
+//! call, or join one from an invite link (http or `lancall://`). The client
+//! asks for it once at start (`launch`) and acts on it; later launches (a
+//! second `lancall …`, a clicked link) reach it through `handoff`.
 
 use serde::Serialize;
 
+use super::deep_link::{percent_decode, LinkError};
 use crate::signal::protocol::validate_room_id;
 
 /// Longest room id an invite may carry; the server's own default cap.
@@ -20,6 +22,9 @@ pub enum Launch {
     Host { room: String, name: Option<String>, waiting_room: bool },
     /// Join the call an invite link points at.
     Join { host: String, room: String, name: Option<String> },
+    /// A `lancall://` link that can't be used: the lobby, with a notice
+    /// saying why (serialized as mode `badlink`).
+    BadLink { problem: LinkError },
 }
 
 /// The invite link to `room` at a host page like `http://ADDR:PORT/`.
@@ -104,27 +109,6 @@ fn hash_params(hash: &str) -> Vec<(String, String)> {
             (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
         })
         .collect()
-}
-
-/// `%XX` escapes decoded as UTF-8; a broken escape is kept as written.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ return JSON.stringify(out);
 /// order of `ids`), the people count on screen, and each waiting-room
 /// notice a host sees with where its Admit button is in the page (with the
 /// page's size, so a test can click it on the screen), and on the lobby
-/// who holds the speaker's ring, the raised hands in order (with a host's chime count), the reactions floating over tiles, the Waiting room switch (its state and place) and the places of the
+/// who holds the speaker's ring, the dialog open over the page (its confirm button's place), the raised hands in order (with a host's chime count), the reactions floating over tiles, the Waiting room switch (its state and place) and the places of the
 /// Host button and of the hosting bar's Rejoin, whether the call shows
 /// itself locked, the title of a screen that keeps the person out of a call
 /// (waiting, refused, removed), the Share screen button
@@ -109,6 +109,13 @@ return JSON.stringify({
   locked: document.getElementById('room-chip-locked')?.hidden === false,
   gate: document.getElementById('gate')?.hidden === false ? document.getElementById('gate-title')?.textContent ?? '' : null,
   toasts: [...document.querySelectorAll('#toasts .toast')].map((t) => t.textContent ?? ''),
+  // A question open over the page (a clicked link asking to leave the call), with where its confirm button is.
+  dialog: (() => {
+    const d = document.querySelector('dialog[open]');
+    const r = d?.querySelector('.btn.primary')?.getBoundingClientRect();
+    return d ? { id: d.id, title: d.querySelector('h2')?.textContent ?? '', text: d.querySelector('p')?.textContent ?? '',
+      confirm: r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null } : null;
+  })(),
   knocks: [...document.querySelectorAll('#knocks .knock')].map((k) => {
     const r = k.querySelector('[data-admit]')?.getBoundingClientRect();
     return { name: k.querySelector('strong')?.textContent ?? '', admit: r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null };

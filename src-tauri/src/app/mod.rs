@@ -3,7 +3,9 @@
 //! host a call.
 
 mod commands;
+pub mod deep_link;
 mod error;
+pub mod handoff;
 pub mod host;
 pub mod launch;
 #[cfg(feature = "test-hooks")]
@@ -37,8 +39,9 @@ pub fn mdns_allowed() -> bool {
 }
 
 /// Open the window, do what `launch` asks, and run until the person quits.
-/// Hosting tries `port` first.
-pub fn run(launch: Launch, port: u16) -> ExitCode {
+/// Hosting tries `port` first. `forward` reads the arguments of a second
+/// start, handed over while this one runs.
+pub fn run(launch: Launch, port: u16, forward: handoff::Forward) -> ExitCode {
     crate::logging::init();
     let signals = match tauri::async_runtime::block_on(async { crate::shutdown::StopSignals::install() }) {
         Ok(s) => s,
@@ -54,35 +57,34 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
     let waiting_room = !matches!(launch, Launch::Host { waiting_room: false, .. });
     let config = signal::Config { shutdown_ends_calls: true, waiting_room, ..signal::Config::default() };
     let hosting = Hosting::with_options(port, config, options);
-    if let Launch::Host { room, name, .. } = &launch {
-        // Before the window, so a port problem is said on the command line
-        // and the client finds the server ready.
-        match hosting.start(None, name.as_deref(), None) {
-            Ok(status) => {
-                for page in signal::lan::pages(status.addr, status.fingerprint.is_some()) {
-                    println!("Invite: {}", launch::invite_link(&page, room));
-                }
-                if let Some(fingerprint) = &status.fingerprint {
-                    println!("Certificate SHA-256: {fingerprint}");
-                }
-            }
-            Err(e) => {
-                eprintln!("lancall: cannot host: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+    // Said once, so an install can be seen to get the link the OS passed
+    // (scripts/check-deb.sh) even where no camera lets the call go further.
+    match &launch {
+        Launch::Join { host, room, .. } => tracing::info!(%host, %room, "launched to join"),
+        Launch::BadLink { problem } => tracing::warn!(%problem, "launched with a link it can't use"),
+        _ => {}
     }
+    let host_first = match &launch {
+        Launch::Host { room, name, .. } => Some((room.clone(), name.clone())),
+        _ => None,
+    };
     let context = tauri::generate_context!();
     let own_origins = permissions::OwnOrigins::from_config(context.config());
     let builder = tauri::Builder::default()
+        // First, so a second start hands over its arguments and exits
+        // (inside `build` below) before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(move |app, args, _cwd| handoff::second_start(app, args, forward)))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_shell::init())
         .manage(hosting)
         .manage(launch)
+        .manage(handoff::Pending::default())
         .manage(nearby::Nearby::default())
         .manage(native::NativeEngine::default())
         .manage(tray::Tray::<tauri::Wry>::default())
         .invoke_handler(native::handler(tauri::generate_handler![
             commands::launch,
+            handoff::launch_next,
             commands::host_start,
             commands::host_stop,
             commands::server_info,
@@ -136,6 +138,14 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
     let app = builder
         .setup(move |app| {
             permissions::enable_media(app.handle());
+            #[cfg(target_os = "macos")]
+            {
+                use tauri_plugin_deep_link::DeepLinkExt;
+                let handle = app.handle().clone();
+                app.deep_link().on_open_url(move |event| {
+                    handoff::opened(&handle, event.urls().iter().map(|u| u.to_string()).collect());
+                });
+            }
             // Ctrl-C or SIGTERM quits like closing the window does, so the
             // server still tells its peers.
             let handle = app.handle().clone();
@@ -153,6 +163,27 @@ pub fn run(launch: Launch, port: u16) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some((room, name)) = host_first {
+        // After `build`, where a second start has already handed over and
+        // exited (so it never hosts), and before the window, so a port
+        // problem is said on the command line and the client finds the
+        // server ready.
+        use tauri::Manager;
+        match app.state::<Hosting>().start(None, name.as_deref(), None) {
+            Ok(status) => {
+                for page in signal::lan::pages(status.addr, status.fingerprint.is_some()) {
+                    println!("Invite: {}", launch::invite_link(&page, &room));
+                }
+                if let Some(fingerprint) = &status.fingerprint {
+                    println!("Certificate SHA-256: {fingerprint}");
+                }
+            }
+            Err(e) => {
+                eprintln!("lancall: cannot host: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     app.run(|handle, event| {
         use tauri::Manager;
         match event {

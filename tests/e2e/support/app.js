@@ -63,12 +63,15 @@ async function assertTestHooks(bin) {
  * state probe reported so far.
  * @param {string[]} args
  * @param {string} display
- * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown>, env?: Record<string, string> }} [options]
+ * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown>, bus?: string, env?: Record<string, string> }} [options]
  *   another build (the benchmark's); probe: false leaves the state probe
- *   off; settings: what the app finds saved from an earlier run; env: more
- *   of the app's environment (a session bus of the test's own)
+ *   off; settings: what the app finds saved from an earlier run; bus: a
+ *   D-Bus session (startBus) where apps sharing it are one instance (the
+ *   single-instance plugin), else each app is alone, whatever bus the
+ *   machine running the tests has, so tests may run several at once; env:
+ *   more of the app's environment
  */
-export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings, env = {} } = {}) {
+export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings, bus, env = {} } = {}) {
   if (probe) await assertTestHooks(bin);
   const config = await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
   if (settings) {
@@ -88,6 +91,9 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true,
       LANCALL_MOCK_CAPTURE: '1',
       // No mDNS: tests never send to the shared network.
       LANCALL_MDNS: '0',
+      // A bus that isn't there: no single-instance hand-over to another
+      // test's app, or to a lancall the person runs.
+      DBUS_SESSION_BUS_ADDRESS: bus ?? `unix:path=${join(config, 'no-bus')}`,
       ...(probe ? { LANCALL_STATE_PROBE: '1' } : {}),
       // Software rendering: Xvfb has no GPU.
       WEBKIT_DISABLE_COMPOSITING_MODE: '1',
@@ -134,6 +140,72 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true,
       return exited;
     },
   };
+}
+
+/**
+ * A private D-Bus session bus, for apps that should find each other (the
+ * single-instance plugin looks for the running lancall there).
+ * @returns {Promise<{ address: string, stop: () => Promise<void> }>}
+ */
+export async function startBus() {
+  const dir = await mkdtemp(join(tmpdir(), 'lancall-bus-'));
+  const child = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1', `--address=unix:path=${join(dir, 'bus')}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const address = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('dbus-daemon gave no address in 10 s')), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) { clearTimeout(timer); resolve(out.trim()); }
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`dbus-daemon did not start (install dbus): ${e.message}`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`dbus-daemon exited (${code})`)); });
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  return {
+    address,
+    async stop() { child.kill('SIGTERM'); await exited; await rm(dir, { recursive: true, force: true }); },
+  };
+}
+
+/**
+ * Click, with the X server's own pointer, the point (x, y) of the page in
+ * the app's window: the window's place on the screen from xdotool, the
+ * page at the bottom of it (the menu bar above), as the probe measured it.
+ * @param {string} display
+ * @param {{ x: number, y: number }} point  in the page's CSS pixels (the window has a scale of 1)
+ * @param {{ width: number, height: number }} viewport  the page's size, from the probe
+ */
+export async function clickInApp(display, point, viewport) {
+  const env = { ...process.env, DISPLAY: display };
+  const ids = (await appWindows(display)).join(' ');
+  /** @type {{ x: number, y: number, width: number, height: number } | null} */
+  let win = null;
+  for (const id of ids.split(' ').filter(Boolean)) {
+    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
+    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
+    const candidate = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
+    // The top-level window holds the whole page.
+    if (candidate.width >= viewport.width && candidate.height >= viewport.height && (!win || candidate.height > win.height)) win = candidate;
+  }
+  if (!win) throw new Error(`no window of the app found on ${display} (${ids.trim()})`);
+  const x = Math.round(win.x + point.x);
+  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
+  // Off the window first: `mousemove --sync` waits for the pointer to move,
+  // and one already on that pixel (a button clicked again in the same
+  // place) never does; that wait took 16 s.
+  await run('xdotool', ['mousemove', '--sync', '0', '0', 'mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
+  return { x, y };
+}
+
+/**
+ * The X windows of the app (`lancall` in their title), as xdotool finds them.
+ * @param {string} display
+ */
+export async function appWindows(display) {
+  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env: { ...process.env, DISPLAY: display } });
+  return stdout.trim().split(/\s+/).filter(Boolean);
 }
 
 /** @param {number} ms */

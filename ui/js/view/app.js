@@ -1,7 +1,8 @@
 // What only the desktop app shows: the host panel beside a call this window
 // hosts (how others join: link, QR code, this computer's addresses), the bar
 // over the lobby while the app hosts without being in its call, and the
-// notice in a call when this window can't exchange video.
+// notice in a call when this window can't exchange video, and the question
+// before a clicked link takes the window out of its call.
 import { byId, h } from './dom.js';
 
 /**
@@ -169,5 +170,37 @@ export class BrowserNotice {
   render() {
     const t = this.i18n.t.bind(this.i18n);
     byId('no-rtc-text').textContent = `${t('noRtc.text')} ${t(this.hosting ? 'noRtc.hosting' : 'noRtc.joined')}`;
+  }
+}
+
+/**
+ * Asks before a clicked lancall:// link (or a second `lancall join|host`)
+ * takes this window out of the call it is in, saying what becomes of a call
+ * this app hosts.
+ */
+export class SwitchDialog {
+  /** @param {I18n} i18n */
+  constructor(i18n) {
+    this.i18n = i18n;
+    this.dialog = /** @type {HTMLDialogElement} */ (byId('switch-dialog'));
+  }
+
+  /**
+   * Resolves to true if the person chose to leave.
+   * @param {{ from: string, to: string, hosting: string }} o  hosting: the room this app hosts, '' if none
+   * @returns {Promise<boolean>}
+   */
+  ask({ from, to, hosting }) {
+    const t = this.i18n.t.bind(this.i18n);
+    byId('switch-title').textContent = to ? t('switch.title', { room: to }) : t('switch.titleHost');
+    const text = [t('switch.text', { room: from })];
+    if (hosting) text.push(t('switch.hosting', { room: hosting }));
+    byId('switch-text').textContent = text.join(' ');
+    if (this.dialog.open) this.dialog.close('cancel');
+    this.dialog.returnValue = '';
+    this.dialog.showModal();
+    return new Promise((resolve) => {
+      this.dialog.addEventListener('close', () => resolve(this.dialog.returnValue === 'switch'), { once: true });
+    });
   }
 }
