@@ -17,6 +17,10 @@ APT_PACKAGES=(
   xdotool
   # xsetroot paints the Xvfb screen the app shares (tests/e2e/app-screen.test.js).
   x11-xserver-utils
+  # A session bus of the test's own and a notification server on it
+  # (Debian's python3 with GObject introspection), to receive the app's
+  # desktop notifications (tests/e2e/app-desktop.test.js).
+  dbus-daemon python3-gi gir1.2-glib-2.0
   fonts-wqy-microhei
   # Colour emoji for the reactions (ui/js/reactions.js): what the app's .deb
   # recommends, so a screenshot here shows what a person sees.

@@ -20,52 +20,13 @@ import { launch, waitFor } from './support/browser.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO, health, startServer } from './support/server.js';
-import { screenshot, startApp, startXvfb, until } from './support/app.js';
+import { appWindows, clickInApp, otherWindow, screenshot, startApp, startXvfb, until } from './support/app.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 
 const run = promisify(execFile);
 const SHOTS = join(REPO, 'docs', 'screenshots');
 
 /** @typedef {Awaited<ReturnType<typeof startApp>>} App */
-
-/**
- * Click, with the X server's own pointer, the point (x, y) of the page in
- * the app's window: the window's place on the screen from xdotool, the
- * page at the bottom of it (the menu bar above), as the probe measured it.
- * @param {string} display
- * @param {{ x: number, y: number }} point  in the page's CSS pixels (the window has a scale of 1)
- * @param {{ width: number, height: number }} viewport  the page's size, from the probe
- */
-async function clickInApp(display, point, viewport) {
-  const env = { ...process.env, DISPLAY: display };
-  const ids = (await appWindows(display)).join(' ');
-  /** @type {{ x: number, y: number, width: number, height: number } | null} */
-  let win = null;
-  for (const id of ids.split(' ').filter(Boolean)) {
-    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
-    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
-    const candidate = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
-    // The top-level window holds the whole page.
-    if (candidate.width >= viewport.width && candidate.height >= viewport.height && (!win || candidate.height > win.height)) win = candidate;
-  }
-  assert.ok(win, `no window of the app found on ${display} (${ids.trim()})`);
-  const x = Math.round(win.x + point.x);
-  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
-  // Off the window first: `mousemove --sync` waits for the pointer to move,
-  // and one already on that pixel (a button clicked again in the same
-  // place) never does; that wait took 16 s.
-  await run('xdotool', ['mousemove', '--sync', '0', '0', 'mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
-  return { x, y };
-}
-
-/**
- * The X windows of the app (`lancall` in their title), as xdotool finds them.
- * @param {string} display
- */
-async function appWindows(display) {
-  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env: { ...process.env, DISPLAY: display } });
-  return stdout.trim().split(/\s+/).filter(Boolean);
-}
 
 /**
  * Whether a window of the app asks for attention (its WM_HINTS urgency bit).
@@ -77,19 +38,6 @@ async function urgent(display) {
     if ((await run('xprop', ['-id', id, 'WM_HINTS'], { env })).stdout.includes('urgency hint bit is set')) return true;
   }
   return false;
-}
-
-/**
- * Another window in front, with the keyboard focus: the app is in the background.
- * @param {string} display
- */
-async function otherWindow(display) {
-  const env = { ...process.env, DISPLAY: display };
-  const child = spawn('xmessage', ['-geometry', '240x80+0+0', 'another window'], { env, stdio: 'ignore' });
-  const id = await until(async () => (await run('xdotool', ['search', '--name', '^xmessage$'], { env }).catch(() => ({ stdout: '' }))).stdout.trim().split(/\s+/)[0],
-    'the other window');
-  await run('xdotool', ['windowfocus', '--sync', id], { env });
-  return { close: () => child.kill() };
 }
 
 /**

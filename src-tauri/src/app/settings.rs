@@ -33,6 +33,30 @@ pub struct Settings {
     pub camera: Option<String>,
     pub microphone: Option<String>,
     pub speaker: Option<String>,
+    /// Which desktop notifications the person wants while the window is in
+    /// the background.
+    pub notify: NotifyKinds,
+}
+
+/// Each kind of desktop notification, on unless switched off. A file from
+/// before these existed, or one missing a kind, gets them on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifyKinds {
+    /// Someone waits to be admitted (a host, with a waiting room).
+    pub knock: bool,
+    /// Someone joined the call.
+    pub joined: bool,
+    /// A chat message came.
+    pub chat: bool,
+    /// Someone raised their hand.
+    pub hand: bool,
+}
+
+impl Default for NotifyKinds {
+    fn default() -> Self {
+        NotifyKinds { knock: true, joined: true, chat: true, hand: true }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +152,7 @@ mod tests {
             camera: Some("cam-1".into()),
             microphone: None,
             speaker: Some("default".into()),
+            notify: NotifyKinds { chat: false, ..NotifyKinds::default() },
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path), s);
@@ -157,6 +182,20 @@ mod tests {
         let path = dir.join("settings.json");
         std::fs::write(&path, br#"{"name":"Bo","theme":"dark"}"#).unwrap();
         assert_eq!(Settings::load(&path), Settings { name: "Bo".into(), ..Settings::default() });
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Notification kinds default to on, one by one: a kind the file
+    /// doesn't name is on, one it switches off stays off.
+    #[test]
+    fn notify_kinds_default_on() {
+        let dir = temp_dir("notify");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("settings.json");
+        std::fs::write(&path, br#"{"name":"Bo"}"#).unwrap();
+        assert_eq!(Settings::load(&path).notify, NotifyKinds { knock: true, joined: true, chat: true, hand: true });
+        std::fs::write(&path, br#"{"notify":{"hand":false}}"#).unwrap();
+        assert_eq!(Settings::load(&path).notify, NotifyKinds { hand: false, ..NotifyKinds::default() });
         let _ = std::fs::remove_dir_all(dir);
     }
 
