@@ -29,6 +29,9 @@ APT_PACKAGES=(
   # Debian's python3 with dbus and GLib for the StatusNotifierWatcher it
   # serves; xclip reads the clipboard the tray's Copy fills.
   libglib2.0-bin python3-dbus python3-gi xclip
+  # A notification server on the test's own bus, to receive the app's
+  # desktop notifications (tests/e2e/app-desktop.test.js).
+  gir1.2-glib-2.0
   fonts-wqy-microhei
   # Colour emoji for the reactions (ui/js/reactions.js): what the app's .deb
   # recommends, so a screenshot here shows what a person sees.

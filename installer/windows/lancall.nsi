@@ -22,6 +22,13 @@ SetCompressor /SOLID lzma
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP}"
 !define APP_KEY "Software\${APP}"
 !define URL_KEY "Software\Classes\lancall"
+; Windows shows a toast only from an app it knows by its AppUserModelID; the
+; notification plugin names the installed app by its identifier (tauri.conf.json),
+; and an unpackaged app registers that id here ("Send a local toast
+; notification from other types of unpackaged apps", Microsoft Learn).
+!define AUMID_KEY "Software\Classes\AppUserModelId\app.lancall.desktop"
+; Where "Start hosting when I log in" puts the app (tauri-plugin-autostart).
+!define RUN_KEY "Software\Microsoft\Windows\CurrentVersion\Run"
 ; The WebView2 Runtime's client id in EdgeUpdate's registry (Microsoft's
 ; documented check for an installed Evergreen runtime).
 !define WEBVIEW2_ID "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
@@ -132,6 +139,7 @@ Section "lancall" SecApp
   WriteRegStr HKCU "${URL_KEY}" "URL Protocol" ""
   WriteRegStr HKCU "${URL_KEY}\DefaultIcon" "" "$\"$INSTDIR\lancall.exe$\",0"
   WriteRegStr HKCU "${URL_KEY}\shell\open\command" "" "$\"$INSTDIR\lancall.exe$\" $\"%1$\""
+  WriteRegStr HKCU "${AUMID_KEY}" "DisplayName" "lancall"
 SectionEnd
 
 ; Windows Defender Firewall asks, the first time lancall listens, whether to
@@ -169,6 +177,9 @@ Section "Uninstall"
   ${EndIf}
   DeleteRegKey HKCU "${UNINSTALL_KEY}"
   DeleteRegKey HKCU "${APP_KEY}"
+  DeleteRegKey HKCU "${AUMID_KEY}"
+  ; A login item left behind would start a program that is gone.
+  DeleteRegValue HKCU "${RUN_KEY}" "lancall"
   ; Settings and the certificate (%APPDATA%\app.lancall.desktop) stay, as
   ; for any program: reinstalling keeps the name and the fingerprint guests
   ; already trust.

@@ -20,7 +20,7 @@ import { launch, waitFor } from './support/browser.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO, health, startServer } from './support/server.js';
-import { appWindows, clickInApp, screenshot, startApp, startXvfb, until } from './support/app.js';
+import { appWindows, clickInApp, otherWindow, screenshot, startApp, startXvfb, until } from './support/app.js';
 import { joinCall, openClient, waitForRemoteVideo } from './support/call.js';
 
 const run = promisify(execFile);
@@ -38,19 +38,6 @@ async function urgent(display) {
     if ((await run('xprop', ['-id', id, 'WM_HINTS'], { env })).stdout.includes('urgency hint bit is set')) return true;
   }
   return false;
-}
-
-/**
- * Another window in front, with the keyboard focus: the app is in the background.
- * @param {string} display
- */
-async function otherWindow(display) {
-  const env = { ...process.env, DISPLAY: display };
-  const child = spawn('xmessage', ['-geometry', '240x80+0+0', 'another window'], { env, stdio: 'ignore' });
-  const id = await until(async () => (await run('xdotool', ['search', '--name', '^xmessage$'], { env }).catch(() => ({ stdout: '' }))).stdout.trim().split(/\s+/)[0],
-    'the other window');
-  await run('xdotool', ['windowfocus', '--sync', id], { env });
-  return { close: () => child.kill() };
 }
 
 /**

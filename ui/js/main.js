@@ -27,6 +27,8 @@ import { DevicesDialog } from './view/devices.js';
 import { Banner, toast } from './view/banner.js';
 import { refusedGate, waitingGate } from './view/refusals.js';
 import { Moderation } from './moderation.js';
+import { Notifier } from './notify.js';
+import { SettingsDialog } from './view/settings.js';
 
 /**
  * @typedef {import('./call.js').PhaseChange} PhaseChange
@@ -131,7 +133,15 @@ async function main() {
   }) : null;
   const hands = new HandsView({ i18n, call, toast });
   const reactions = new ReactionsView({ i18n, call, tileOf: (id) => grid.tileEl(id) });
-  const moderation = new Moderation({ call, i18n, grid, controls, app, room: () => joined.room });
+  const moderation = new Moderation({ call, i18n, grid, controls });
+  const notifier = new Notifier({ call, i18n, app, kinds: () => settings.value.notify, room: () => joined.room });
+  new SettingsDialog({
+    i18n, kinds: () => settings.value.notify, onKinds: (notify) => settings.update({ notify }),
+    autostart: app ? { get: () => app.autostartEnabled(), set: (on) => app.setAutostart(on) } : null,
+    browser: app ? null : {
+      state: () => (typeof Notification === 'undefined' ? null : Notification.permission), ask: () => notifier.allowInBrowser(),
+    },
+  });
   const help = /** @type {HTMLDialogElement} */ (byId('help'));
   // The pre-join preview, wherever there is an engine to call with.
   const preview = engine ? new Preview({
@@ -247,7 +257,10 @@ async function main() {
     grid.upsert(p);
     if (!announced.has(p.id) && p.name) {
       announced.add(p.id);
-      if (p.state !== 'connected') toast(t('toast.joined', { name: p.name }));
+      if (p.state !== 'connected') {
+        toast(t('toast.joined', { name: p.name }));
+        notifier.joined(p.name);
+      }
     }
     // A failed verification is said where it shows, once per round, not only in the details.
     if (p.sasState === 'failed' && !sasWarned.has(p.id)) {
@@ -453,6 +466,8 @@ async function main() {
       /** Raised hands in order (ours with me: true), and the chimes a host heard. */
       hands: () => ({ list: call.hands.map((x) => ({ id: x.id, me: x.me, name: x.name })), chimes: hands.chimes }),
       hosting: () => (desktop ? { state: desktop.hosting.state, room: desktop.hosting.room } : null),
+      /** Desktop notifications sent so far (or asked of the app). */
+      notified: () => notifier.shown,
       /** Stats per peer: frames decoded, audio packets, bitrate… */
       stats: async () => Promise.all(call.peers.map(async (p) => {
         const report = await call.stats(p.id);

@@ -2,7 +2,7 @@
 // from the app itself; the app can host a call (its in-process server), keeps
 // the person's settings in the OS's config folder, makes QR codes, names the
 // window and opens links in the system browser. In a browser, the host is
-// whoever served the page and settings live in localStorage. Everything else
+// whoever served the page (settings.js keeps settings in localStorage then). Everything else
 // in ui/ runs the same in both.
 //
 // Every app call degrades: a command that fails (or does not exist in this
@@ -39,21 +39,8 @@ import { createNativeEngine } from './native/engine.js';
  * @property {string} [room]
  * @property {number} [max]
  *
- * @typedef {object} Settings  what the person chose, kept across runs
- * @property {string} name
- * @property {string | null} language
- * @property {string | null} lastHost
- * @property {string[]} recentHosts  most recent first, at most MAX_RECENT_HOSTS
- * @property {string | null} camera      device ids as the webview reports them
- * @property {string | null} microphone
- * @property {string | null} speaker
- * @property {boolean} followSpeaker  in calls of four or more, the speaker takes the large spot (view/grid.js)
- *
  * @typedef {(cmd: string, args?: Record<string, unknown>) => Promise<any>} Invoke
  */
-
-/** How many recent hosts are kept (the app's settings file keeps as many). */
-export const MAX_RECENT_HOSTS = 8;
 
 /** @returns {Invoke | null} */
 function tauriInvoke() {
@@ -104,39 +91,6 @@ export function launchOf(v) {
     ...(Number.isInteger(p?.max) ? { max: p.max } : {}),
   } : null;
   return { mode, room: str(v.room), host: str(v.host), name: str(v.name), waitingRoom: v.waiting_room !== false, problem };
-}
-
-/** @type {Settings} */
-const DEFAULT_SETTINGS = Object.freeze({
-  name: '', language: null, lastHost: null, recentHosts: [], camera: null, microphone: null, speaker: null, followSpeaker: false,
-});
-
-/**
- * Settings from the app's JSON shape (snake_case), bounded and typed.
- * @param {any} raw
- * @returns {Settings}
- */
-function settingsOf(raw) {
-  if (!raw || typeof raw !== 'object') return { ...DEFAULT_SETTINGS, recentHosts: [] };
-  return {
-    name: typeof raw.name === 'string' ? raw.name : '',
-    language: str(raw.language),
-    lastHost: str(raw.last_host),
-    recentHosts: Array.isArray(raw.recent_hosts)
-      ? raw.recent_hosts.filter((/** @type {unknown} */ h) => typeof h === 'string' && h.trim()).slice(0, MAX_RECENT_HOSTS) : [],
-    camera: str(raw.camera),
-    microphone: str(raw.microphone),
-    speaker: str(raw.speaker),
-    followSpeaker: raw.follow_speaker === true,
-  };
-}
-
-/** @param {Settings} s */
-function settingsJson(s) {
-  return {
-    name: s.name, language: s.language, last_host: s.lastHost, recent_hosts: s.recentHosts,
-    camera: s.camera, microphone: s.microphone, speaker: s.speaker, follow_speaker: s.followSpeaker,
-  };
 }
 
 /**
@@ -230,15 +184,15 @@ export class AppBridge {
     return r.ok ? serverInfoOf(r.value) : null;
   }
 
-  /** @returns {Promise<Settings | null>} null if the app can't read them */
+  /** The settings file's JSON (settings.js reads it), or null if the app can't read it. @returns {Promise<any>} */
   async loadSettings() {
     const r = await this.#call('settings_load');
-    return r.ok ? settingsOf(r.value) : null;
+    return r.ok ? r.value : null;
   }
 
-  /** @param {Settings} s */
-  async saveSettings(s) {
-    return (await this.#call('settings_save', { settings: settingsJson(s) })).ok;
+  /** @param {Record<string, unknown>} json  the settings file's JSON */
+  async saveSettings(json) {
+    return (await this.#call('settings_save', { settings: json })).ok;
   }
 
   /**
@@ -260,6 +214,32 @@ export class AppBridge {
   /** Ask the desktop to draw the person to this window (a knock while it is in the background). */
   async requestAttention() {
     await this.#call('plugin:window|request_user_attention', { value: { type: 'Informational' } });
+  }
+
+  /**
+   * A desktop notification (the system's: D-Bus on Linux, toasts on
+   * Windows, Notification Center on macOS).
+   * @param {string} title
+   * @param {string} body
+   */
+  async notify(title, body) {
+    return (await this.#call('plugin:notification|notify', { options: { title, body } })).ok;
+  }
+
+  /** Whether the app starts (and hosts) at login; null if it can't say. @returns {Promise<boolean | null>} */
+  async autostartEnabled() {
+    const r = await this.#call('plugin:autostart|is_enabled');
+    return r.ok && typeof r.value === 'boolean' ? r.value : null;
+  }
+
+  /**
+   * Register the app to start hosting at login, or not.
+   * @param {boolean} on
+   * @returns {Promise<{ ok: true } | { ok: false, error: string }>}
+   */
+  async setAutostart(on) {
+    const r = await this.#call(on ? 'plugin:autostart|enable' : 'plugin:autostart|disable');
+    return r.ok ? { ok: true } : { ok: false, error: r.error };
   }
 
   /** @param {string} title */
@@ -451,56 +431,4 @@ export async function nativeEngine() {
     return null;
   }
   return createNativeEngine({ invoke, channel: tauriChannel }, { preview: check?.preview === true });
-}
-
-/** Remember a small setting across visits (a browser's localStorage). */
-export const prefs = {
-  /** @param {string} key */
-  get(key) {
-    try { return globalThis.localStorage?.getItem(`lancall.${key}`) ?? null; } catch { return null; }
-  },
-  /** @param {string} key @param {string} value */
-  set(key, value) {
-    try { globalThis.localStorage?.setItem(`lancall.${key}`, value); } catch { /* private mode */ }
-  },
-};
-
-/** localStorage keys of each setting, as the browser client always used them. */
-const PREF_KEYS = /** @type {const} */ ({ name: 'name', language: 'lang', camera: 'camera', microphone: 'microphone', speaker: 'speaker' });
-/** The localStorage key of the follow-the-speaker switch ('1' or '0'). */
-const FOLLOW_KEY = 'followSpeaker';
-
-/**
- * The person's settings: the app's file in the app (localStorage if the app
- * can't read it), localStorage in a browser.
- * @param {AppBridge | null} app
- * @returns {Promise<Settings>}
- */
-export async function loadSettings(app) {
-  const fromApp = app ? await app.loadSettings() : null;
-  if (fromApp) return fromApp;
-  return {
-    ...DEFAULT_SETTINGS,
-    recentHosts: [],
-    name: prefs.get(PREF_KEYS.name) ?? '',
-    language: str(prefs.get(PREF_KEYS.language)),
-    camera: str(prefs.get(PREF_KEYS.camera)),
-    microphone: str(prefs.get(PREF_KEYS.microphone)),
-    speaker: str(prefs.get(PREF_KEYS.speaker)),
-    followSpeaker: prefs.get(FOLLOW_KEY) === '1',
-  };
-}
-
-/**
- * Keep `s`: in the app's file, or in localStorage.
- * @param {AppBridge | null} app
- * @param {Settings} s
- */
-export async function saveSettings(app, s) {
-  if (app && await app.saveSettings(s)) return;
-  for (const [field, key] of Object.entries(PREF_KEYS)) {
-    const v = s[/** @type {keyof typeof PREF_KEYS} */ (field)];
-    if (v != null) prefs.set(key, v);
-  }
-  prefs.set(FOLLOW_KEY, s.followSpeaker ? '1' : '0');
 }

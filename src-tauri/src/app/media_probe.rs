@@ -56,7 +56,9 @@ return JSON.stringify(out);
 /// (waiting, refused, removed), the Share screen button
 /// (its place and state) and the sharer's notice, and each shared screen in
 /// the grid (whose, on the stage or not, its canvas), the Leave button's place in a call,
-/// as JSON. WebKit
+/// whether the page has the focus, the desktop notifications it sent, what
+/// it hosts, and the settings dialog (the gear's place; open, the login
+/// switch's place and state, and its error), as JSON. WebKit
 /// counts decoded frames in `webkitDecodedFrameCount`; `currentTime` moves
 /// as a live stream plays.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -139,6 +141,17 @@ return JSON.stringify({
     const at = (id) => { const r = document.getElementById(id)?.getBoundingClientRect(); return r ? { x: r.x, y: r.y, width: r.width, height: r.height } : null; };
     return { waitingRoom: document.getElementById('waiting-room')?.checked ?? null, switch: at('waiting-room-field'), host: at('join'), rejoin: at('bar-rejoin') };
   })() : null,
+  focused: document.hasFocus(),
+  hidden: document.hidden,
+  notified: typeof diag?.notified === 'function' ? diag.notified() : null,
+  hosting: typeof diag?.hosting === 'function' ? diag.hosting() : null,
+  settings: (() => {
+    const at = (id) => { const r = document.getElementById(id)?.getBoundingClientRect(); return r && r.width ? { x: r.x, y: r.y, width: r.width, height: r.height } : null; };
+    const d = document.getElementById('settings');
+    const start = document.getElementById('autostart');
+    return { gear: at('open-settings'), open: d?.open ?? false, autostart: d?.open ? { at: at('autostart-field'), on: start?.checked ?? null, disabled: start?.disabled ?? null } : null,
+      error: document.getElementById('settings-error')?.hidden === false ? document.getElementById('settings-error')?.textContent : null, done: d?.open ? at('settings-done') : null };
+  })(),
 });
 "#;
 

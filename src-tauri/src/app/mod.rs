@@ -38,6 +38,21 @@ pub fn mdns_allowed() -> bool {
     std::env::var(MDNS_ENV).map_or(true, |v| v != "0")
 }
 
+/// What the login item runs the app with: the `host` command, so a person
+/// who asked to host at login is hosting once the window is up.
+pub const AUTOSTART_ARG: &str = "host";
+
+/// The window's size and place (and whether it was maximized), kept in the
+/// app's config folder and put back at the next start. Not its visibility:
+/// quitting while hosting hides the window before the app exits (see
+/// `run`), and a saved "hidden" would bring the next start up invisible.
+fn window_state() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    use tauri_plugin_window_state::StateFlags;
+    tauri_plugin_window_state::Builder::new()
+        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .build()
+}
+
 /// Open the window, do what `launch` asks, and run until the person quits.
 /// Hosting tries `port` first. `forward` reads the arguments of a second
 /// start, handed over while this one runs.
@@ -76,6 +91,10 @@ pub fn run(launch: Launch, port: u16, forward: handoff::Forward) -> ExitCode {
         .plugin(tauri_plugin_single_instance::init(move |app, args, _cwd| handoff::second_start(app, args, forward)))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_shell::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(window_state())
+        // "Start hosting when I log in" registers `lancall host` with the OS.
+        .plugin(tauri_plugin_autostart::Builder::new().arg(AUTOSTART_ARG).build())
         .manage(hosting)
         .manage(launch)
         .manage(handoff::Pending::default())

@@ -41,6 +41,30 @@ pub struct Settings {
     /// In calls of four or more, whoever speaks takes the large spot
     /// (`ui/js/view/grid.js`); off unless the person turns it on.
     pub follow_speaker: bool,
+    /// Which desktop notifications the person wants while the window is in
+    /// the background.
+    pub notify: NotifyKinds,
+}
+
+/// Each kind of desktop notification, on unless switched off. A file from
+/// before these existed, or one missing a kind, gets them on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifyKinds {
+    /// Someone waits to be admitted (a host, with a waiting room).
+    pub knock: bool,
+    /// Someone joined the call.
+    pub joined: bool,
+    /// A chat message came.
+    pub chat: bool,
+    /// Someone raised their hand.
+    pub hand: bool,
+}
+
+impl Default for NotifyKinds {
+    fn default() -> Self {
+        NotifyKinds { knock: true, joined: true, chat: true, hand: true }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +180,7 @@ mod tests {
             speaker: Some("default".into()),
             screen_restore_token: Some("d1f3c0de-token".into()),
             follow_speaker: true,
+            notify: NotifyKinds { chat: false, ..NotifyKinds::default() },
         };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path), s);
@@ -204,6 +229,20 @@ mod tests {
         let stored = Settings::load(&path);
         assert_eq!(stored.name, "Ada");
         assert_eq!(stored.screen_restore_token.as_deref(), Some("tok"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Notification kinds default to on, one by one: a kind the file
+    /// doesn't name is on, one it switches off stays off.
+    #[test]
+    fn notify_kinds_default_on() {
+        let dir = temp_dir("notify");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("settings.json");
+        std::fs::write(&path, br#"{"name":"Bo"}"#).unwrap();
+        assert_eq!(Settings::load(&path).notify, NotifyKinds { knock: true, joined: true, chat: true, hand: true });
+        std::fs::write(&path, br#"{"notify":{"hand":false}}"#).unwrap();
+        assert_eq!(Settings::load(&path).notify, NotifyKinds { hand: false, ..NotifyKinds::default() });
         let _ = std::fs::remove_dir_all(dir);
     }
 

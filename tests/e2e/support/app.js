@@ -63,17 +63,19 @@ async function assertTestHooks(bin) {
  * state probe reported so far.
  * @param {string[]} args
  * @param {string} display
- * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown>, bus?: string, env?: Record<string, string> }} [options]
+ * @param {{ bin?: string, probe?: boolean, settings?: Record<string, unknown>, bus?: string, env?: Record<string, string>, config?: string }} [options]
  *   another build (the benchmark's); probe: false leaves the state probe
  *   off; settings: what the app finds saved from an earlier run; bus: a
  *   D-Bus session (startBus) where apps sharing it are one instance (the
  *   single-instance plugin), else each app is alone, whatever bus the
  *   machine running the tests has, so tests may run several at once; env:
- *   more of the app's environment
+ *   more variables (HOME, or a bus given as DBUS_SESSION_BUS_ADDRESS);
+ *   config: a config folder (XDG_CONFIG_HOME) of the test's, kept when the
+ *   app stops, for a second run
  */
-export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings, bus, env = {} } = {}) {
+export async function startApp(args, display, { bin = LANCALL_BIN, probe = true, settings, bus, env = {}, config: given } = {}) {
   if (probe) await assertTestHooks(bin);
-  const config = await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
+  const config = given ?? await mkdtemp(join(tmpdir(), 'lancall-app-config-'));
   if (settings) {
     // Where Tauri keeps the app's config (XDG_CONFIG_HOME below, then the identifier).
     const dir = join(config, 'app.lancall.desktop');
@@ -133,10 +135,10 @@ export async function startApp(args, display, { bin = LANCALL_BIN, probe = true,
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         const result = await exited;
         clearTimeout(timer);
-        await rm(config, { recursive: true, force: true });
+        if (!given) await rm(config, { recursive: true, force: true });
         return result;
       }
-      await rm(config, { recursive: true, force: true });
+      if (!given) await rm(config, { recursive: true, force: true });
       return exited;
     },
   };
@@ -259,4 +261,71 @@ export async function differingPixels(a, b) {
   // `compare` exits 1 when the pictures differ; the count is on stderr.
   const out = await run('compare', ['-metric', 'AE', '-fuzz', '2%', a, b, 'null:']).catch((e) => e);
   return Number(String(out.stderr).trim().split(/\s+/)[0]);
+}
+
+/**
+ * The X windows of the app (`lancall` in their title), as xdotool finds them.
+ * @param {string} display
+ */
+export async function appWindows(display) {
+  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env: { ...process.env, DISPLAY: display } });
+  return stdout.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The app's top-level window (the largest of its windows holding the whole
+ * page) and its place and size on the screen, as xdotool reads them.
+ * @param {string} display
+ * @param {{ width: number, height: number }} [viewport]  the page's size, from the probe
+ */
+export async function appWindow(display, viewport = { width: 0, height: 0 }) {
+  const env = { ...process.env, DISPLAY: display };
+  /** @type {{ id: string, x: number, y: number, width: number, height: number } | null} */
+  let win = null;
+  for (const id of await appWindows(display)) {
+    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
+    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
+    const candidate = { id, x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
+    if (candidate.width >= viewport.width && candidate.height >= viewport.height && (!win || candidate.height > win.height)) win = candidate;
+  }
+  return win;
+}
+
+/**
+ * Click, with the X server's own pointer, the point (x, y) of the page in
+ * the app's window: the window's place on the screen from xdotool, the
+ * page at the bottom of it (the menu bar above), as the probe measured it.
+ * @param {string} display
+ * @param {{ x: number, y: number }} point  in the page's CSS pixels (the window has a scale of 1)
+ * @param {{ width: number, height: number }} viewport  the page's size, from the probe
+ */
+export async function clickInApp(display, point, viewport) {
+  const env = { ...process.env, DISPLAY: display };
+  const win = await appWindow(display, viewport);
+  if (!win) throw new Error(`no window of the app found on ${display}`);
+  const x = Math.round(win.x + point.x);
+  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
+  // Off the window first: `mousemove --sync` waits for the pointer to move,
+  // and one already on that pixel (a button clicked again in the same
+  // place) never does; that wait took 16 s.
+  await run('xdotool', ['mousemove', '--sync', '0', '0', 'mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
+  return { x, y };
+}
+
+/** The centre of a box the probe measured. @param {{ x: number, y: number, width: number, height: number }} r */
+export const centre = (r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2 });
+
+/**
+ * Another window in front, with the keyboard focus: the app is in the background.
+ * `focus()` gives it the focus again (after a click in the app).
+ * @param {string} display
+ */
+export async function otherWindow(display) {
+  const env = { ...process.env, DISPLAY: display };
+  const child = spawn('xmessage', ['-geometry', '240x80+0+0', 'another window'], { env, stdio: 'ignore' });
+  const id = await until(async () => (await run('xdotool', ['search', '--name', '^xmessage$'], { env }).catch(() => ({ stdout: '' }))).stdout.trim().split(/\s+/)[0],
+    'the other window');
+  const focus = () => run('xdotool', ['windowfocus', '--sync', id], { env });
+  await focus();
+  return { focus, close: () => child.kill() };
 }
