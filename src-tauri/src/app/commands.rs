@@ -10,7 +10,7 @@ use super::error::{Error, Result};
 use super::launch::Launch;
 use super::settings::Settings;
 use super::host::Status;
-use super::tray::{self, Tray, TrayText};
+use super::tray::{Tray, TrayText};
 use super::Hosting;
 use crate::signal::lan;
 
@@ -171,7 +171,6 @@ pub fn keep_hosting_in_tray<R: Runtime>(window: WebviewWindow<R>, tray: State<'_
 /// Quit, through the app's exit (which stops hosting and tells the guests).
 #[tauri::command]
 pub fn quit<R: Runtime>(app: AppHandle<R>) {
-    tray::show_window(&app);
     app.exit(0);
 }
 

@@ -171,45 +171,6 @@ export async function startBus() {
   };
 }
 
-/**
- * Click, with the X server's own pointer, the point (x, y) of the page in
- * the app's window: the window's place on the screen from xdotool, the
- * page at the bottom of it (the menu bar above), as the probe measured it.
- * @param {string} display
- * @param {{ x: number, y: number }} point  in the page's CSS pixels (the window has a scale of 1)
- * @param {{ width: number, height: number }} viewport  the page's size, from the probe
- */
-export async function clickInApp(display, point, viewport) {
-  const env = { ...process.env, DISPLAY: display };
-  const ids = (await appWindows(display)).join(' ');
-  /** @type {{ x: number, y: number, width: number, height: number } | null} */
-  let win = null;
-  for (const id of ids.split(' ').filter(Boolean)) {
-    const { stdout } = await run('xdotool', ['getwindowgeometry', '--shell', id], { env });
-    const g = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=')));
-    const candidate = { x: Number(g.X), y: Number(g.Y), width: Number(g.WIDTH), height: Number(g.HEIGHT) };
-    // The top-level window holds the whole page.
-    if (candidate.width >= viewport.width && candidate.height >= viewport.height && (!win || candidate.height > win.height)) win = candidate;
-  }
-  if (!win) throw new Error(`no window of the app found on ${display} (${ids.trim()})`);
-  const x = Math.round(win.x + point.x);
-  const y = Math.round(win.y + (win.height - viewport.height) + point.y);
-  // Off the window first: `mousemove --sync` waits for the pointer to move,
-  // and one already on that pixel (a button clicked again in the same
-  // place) never does; that wait took 16 s.
-  await run('xdotool', ['mousemove', '--sync', '0', '0', 'mousemove', '--sync', String(x), String(y), 'click', '1'], { env });
-  return { x, y };
-}
-
-/**
- * The X windows of the app (`lancall` in their title), as xdotool finds them.
- * @param {string} display
- */
-export async function appWindows(display) {
-  const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--name', 'lancall'], { env: { ...process.env, DISPLAY: display } });
-  return stdout.trim().split(/\s+/).filter(Boolean);
-}
-
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
