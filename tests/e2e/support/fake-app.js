@@ -72,6 +72,9 @@ function install(cfg) {
           return null;
         case 'invite_qr': return cfg.qr && cfg.qr.text === args.text ? cfg.qr.svg : smallQr;
         case 'set_window_title': return null;
+        // The tray icon while hosting: up (the real app's is tested in app-tray.test.js).
+        case 'tray_set': return null;
+        case 'tray_clear': return null;
         case 'plugin:shell|open': return null;
         case 'discovery_start': return Boolean(cfg.nearby);
         case 'discovery_stop': return null;
