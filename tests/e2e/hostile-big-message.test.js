@@ -80,8 +80,8 @@ describe('a 1 MiB chat message from a hostile peer', () => {
 
     // The call goes on: Ann and the app chat, video both ways, the app's page answering all along.
     if (await ann.locator('#chat').isHidden()) await ann.click('button[data-action="chat"]');
-    await ann.getByLabel('Message').fill('Ann after the big one');
-    await ann.getByLabel('Message').press('Enter');
+    await ann.getByLabel('Message', { exact: true }).fill('Ann after the big one');
+    await ann.getByLabel('Message', { exact: true }).press('Enter');
     await until(() => app.states().some((s) => s.lastChat?.some((/** @type {any} */ l) => l.start === 'Ann after the big one')),
       "Ann's chat in the app", 30_000);
     const t = Date.now();

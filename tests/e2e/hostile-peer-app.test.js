@@ -65,9 +65,9 @@ describe('a hostile peer cannot break the Linux app', () => {
     // Ann speaks after the garbage: once her line is in the app, all of
     // Mal's, sent before it, has been through the app's engine and page.
     await new Promise((r) => setTimeout(r, 1000));
-    if (!(await ann.getByLabel('Message').isVisible())) await ann.click('button[data-action="chat"]');
-    await ann.getByLabel('Message').fill('still here after the garbage');
-    await ann.getByLabel('Message').press('Enter');
+    if (!(await ann.getByLabel('Message', { exact: true }).isVisible())) await ann.click('button[data-action="chat"]');
+    await ann.getByLabel('Message', { exact: true }).fill('still here after the garbage');
+    await ann.getByLabel('Message', { exact: true }).press('Enter');
     const last = await until(() => {
       const s = app.states().at(-1);
       return s?.lastChat?.some((/** @type {any} */ l) => l.start === 'still here after the gar') ? s : null;

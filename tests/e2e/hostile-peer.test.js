@@ -123,8 +123,8 @@ describe('a hostile peer cannot break the honest pages', () => {
 
   it('malformed JSON and a channel of an unknown label are ignored', async () => {
     await sendGarbage(mal);
-    await ben.getByLabel('Message').fill('still here after the garbage');
-    await ben.getByLabel('Message').press('Enter');
+    await ben.getByLabel('Message', { exact: true }).fill('still here after the garbage');
+    await ben.getByLabel('Message', { exact: true }).press('Enter');
     await waitFor(ann, () => [...document.querySelectorAll('#chat-log .body')].some((b) => b.textContent === 'still here after the garbage'),
       { what: "Ben's chat at Ann after the garbage" });
     for (const page of [ann, ben]) {
@@ -142,8 +142,8 @@ describe('a hostile peer cannot break the honest pages', () => {
     console.log(`Mal's flood left his page in ${Date.now() - started} ms`);
     // Let it arrive and be handled, then a message of Ben's must still get through.
     await new Promise((r) => setTimeout(r, 3000));
-    await ben.getByLabel('Message').fill('after the flood');
-    await ben.getByLabel('Message').press('Enter');
+    await ben.getByLabel('Message', { exact: true }).fill('after the flood');
+    await ben.getByLabel('Message', { exact: true }).press('Enter');
     await waitFor(ann, () => [...document.querySelectorAll('#chat-log .body')].some((b) => b.textContent === 'after the flood'),
       { what: "Ben's chat at Ann after the flood" });
     for (const [who, page] of /** @type {[string, Page][]} */ ([['Ann', ann], ['Ben', ben]])) {
