@@ -3,7 +3,7 @@
 // over the lobby while the app hosts without being in its call, and the
 // notice in a call when this window can't exchange video, and the question
 // before a clicked link takes the window out of its call.
-import { byId, h } from './dom.js';
+import { askModal, byId, h } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
@@ -196,11 +196,6 @@ export class SwitchDialog {
     const text = [t('switch.text', { room: from })];
     if (hosting) text.push(t('switch.hosting', { room: hosting }));
     byId('switch-text').textContent = text.join(' ');
-    if (this.dialog.open) this.dialog.close('cancel');
-    this.dialog.returnValue = '';
-    this.dialog.showModal();
-    return new Promise((resolve) => {
-      this.dialog.addEventListener('close', () => resolve(this.dialog.returnValue === 'switch'), { once: true });
-    });
+    return askModal(this.dialog).then((v) => v === 'switch');
   }
 }

@@ -1,7 +1,7 @@
 // Closing the window while hosting: keep hosting in the tray, stop and quit,
 // or stay. Asked by the app (tray.rs) only when a tray icon is up; without
 // one, closing quits as it always did.
-import { byId } from './dom.js';
+import { askModal, byId } from './dom.js';
 
 /** @typedef {'keep' | 'quit' | 'cancel'} CloseChoice */
 
@@ -20,14 +20,6 @@ export class CloseDialog {
   ask(room) {
     const t = this.i18n.t.bind(this.i18n);
     byId('close-title').textContent = room ? t('close.titleRoom', { room }) : t('close.title');
-    if (this.dialog.open) this.dialog.close('cancel');
-    this.dialog.returnValue = '';
-    this.dialog.showModal();
-    return new Promise((resolve) => {
-      this.dialog.addEventListener('close', () => {
-        const v = this.dialog.returnValue;
-        resolve(v === 'keep' || v === 'quit' ? v : 'cancel');
-      }, { once: true });
-    });
+    return askModal(this.dialog).then((v) => (v === 'keep' || v === 'quit' ? v : 'cancel'));
   }
 }

@@ -59,6 +59,22 @@ export function byId(id) {
 }
 
 /**
+ * Ask with a modal <dialog> whose buttons close it with a value: show it
+ * (a question still open there ends as "cancel") and resolve to the value
+ * of the button that closed it, '' for Escape.
+ * @param {HTMLDialogElement} dialog
+ * @returns {Promise<string>}
+ */
+export function askModal(dialog) {
+  if (dialog.open) dialog.close('cancel');
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue), { once: true });
+  });
+}
+
+/**
  * Copy text, falling back to a hidden textarea where the Clipboard API is
  * not allowed (plain http on a LAN address is not a secure context).
  * @param {string} text

@@ -1,7 +1,7 @@
 // What a host sees of the waiting room: a notice per person waiting ("Bao
 // wants to join", Admit / Deny), "Admit all" once two or more wait, and the
 // confirmation before removing someone from the call.
-import { byId, h, hueOf, icon, initials } from './dom.js';
+import { askModal, byId, h, hueOf, icon, initials } from './dom.js';
 
 /**
  * @typedef {import('../i18n.js').I18n} I18n
@@ -100,12 +100,7 @@ export class RemoveDialog {
   ask(name) {
     const t = this.i18n.t.bind(this.i18n);
     byId('remove-title').textContent = t('remove.title', { name: name || t('tile.someone') });
-    if (this.dialog.open) this.dialog.close('cancel');
-    this.dialog.returnValue = '';
-    this.dialog.showModal();
-    return new Promise((resolve) => {
-      this.dialog.addEventListener('close', () => resolve(this.dialog.returnValue === 'remove'), { once: true });
-    });
+    return askModal(this.dialog).then((v) => v === 'remove');
   }
 }
 
