@@ -262,8 +262,8 @@ export async function appWindow(display, viewport = { width: 0, height: 0 }) {
  */
 export async function clickInApp(display, point, viewport) {
   const env = { ...process.env, DISPLAY: display };
-  const win = await appWindow(display, viewport);
-  if (!win) throw new Error(`no window of the app found on ${display}`);
+  // A window that goes while xdotool looks (a menu, a tooltip) fails the search: look again.
+  const win = await until(() => appWindow(display, viewport).catch(() => null), `the app's window on ${display} (xdotool)`, 10_000);
   const x = Math.round(win.x + point.x);
   const y = Math.round(win.y + (win.height - viewport.height) + point.y);
   // Off the window first: `mousemove --sync` waits for the pointer to move,
